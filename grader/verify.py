@@ -1,0 +1,81 @@
+"""`grader verify`: every exercise is honest and its release is current.
+
+For each assignment:
+  * exercises/ matches a fresh release of solutions/, and leaks nothing;
+  * the solution scores full marks, the released notebook as shipped 0;
+  * every correct_* planted submission scores full, every wrong_* below
+    full (failing the tests it names).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .course import Course
+from .grading import format_score, grade_notebooks
+from .planted import build_notebook, planted_submissions
+from .release import leaked_lines, stale_notebooks
+
+
+@dataclass
+class Finding:
+    assignment: str
+    check: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Verification:
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.findings)
+
+    def add(self, assignment, check, ok, detail=""):
+        self.findings.append(Finding(assignment, check, ok, detail))
+
+
+def verify_assignment(course: Course, assignment: str, result: Verification) -> None:
+    stale = stale_notebooks(course, assignment)
+    result.add(assignment, "exercises up to date", not stale, f"stale: {', '.join(stale)}; run `grader release`" if stale else "")
+    leaks = leaked_lines(course, assignment)
+    result.add(assignment, "no solution or hidden-test text released", not leaks, "; ".join(leaks[:3]))
+    if stale:
+        return  # grading a stale release would test the wrong notebook
+
+    (source,) = course.source_notebooks(assignment)
+    planted = planted_submissions(course, assignment)
+    notebooks = {"solution": source, "released": course.exercises / assignment / source.name}
+    notebooks.update({p.label: build_notebook(course, assignment, p) for p in planted})
+    reports = grade_notebooks(course, assignment, notebooks)
+
+    def score_text(report):
+        return f"{format_score(report.score)} / {format_score(report.max_score)}"
+
+    solution = reports["solution"]
+    result.add(assignment, "solution scores full marks", solution.score == solution.max_score > 0, score_text(solution))
+    released = reports["released"]
+    result.add(assignment, "released notebook scores 0", released.score == 0, score_text(released))
+    for p in planted:
+        report = reports[p.label]
+        failed = {t.name for t in report.tests if not t.passed}
+        if p.should_pass:
+            ok = report.score == report.max_score
+            detail = score_text(report) + (f"; failed {', '.join(sorted(failed))}" if failed else "")
+            result.add(assignment, f"{p.path.name} scores full marks", ok, detail)
+        else:
+            missing = [name for name in p.must_fail if name not in failed]
+            ok = report.score < report.max_score and not missing
+            detail = score_text(report) + (f"; expected to fail {', '.join(missing)}" if missing else "")
+            result.add(assignment, f"{p.path.name} scores below full", ok, detail)
+    wrong = [p for p in planted if not p.should_pass]
+    result.add(assignment, "has planted wrong submissions", len(wrong) >= 5, f"{len(wrong)} found, 5 required")
+
+
+def verify(course: Course, assignments: list[str] | None = None) -> Verification:
+    result = Verification()
+    for assignment in assignments or course.assignments():
+        verify_assignment(course, assignment, result)
+    return result
