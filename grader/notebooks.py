@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import nbformat
+from nbformat.reader import NotJSONError
 
 from . import GraderError
 
@@ -21,8 +22,8 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         raise GraderError(f"{path} is not a notebook (expected a .ipynb file)")
     try:
         notebook = nbformat.read(str(path), as_version=4)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise GraderError(f"{path} is not valid notebook JSON ({error})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, NotJSONError):
+        raise GraderError(f"{path} is not valid notebook JSON (is the file complete?)") from None
     except Exception as error:  # nbformat raises several kinds for broken files
         raise GraderError(f"{path} could not be read as a notebook ({type(error).__name__}: {error})") from None
     try:

@@ -1,0 +1,164 @@
+"""The support package: backend choice (with its fallbacks), timing, hardware data."""
+
+import json
+import sys
+import types
+
+import numpy as np
+import pytest
+import torch
+
+import coursekit
+from coursekit import backend, gpu_bench, hardware, timing
+
+
+def fake_cupy(available: bool, raises: bool = False):
+    module = types.ModuleType("cupy")
+    module.__version__ = "0.0-fake"
+
+    def is_available():
+        if raises:
+            raise RuntimeError("CUDA driver version is insufficient")
+        return available
+
+    module.cuda = types.SimpleNamespace(
+        is_available=is_available,
+        Device=lambda: types.SimpleNamespace(id=0, synchronize=lambda: None),
+        runtime=types.SimpleNamespace(getDeviceProperties=lambda i: {"name": b"Fake GPU"}),
+    )
+    return module
+
+
+def test_numpy_when_cupy_is_missing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", None)  # makes `import cupy` raise ImportError
+    chosen = coursekit.array_backend()
+    assert chosen.name == "numpy" and chosen.xp is np and not chosen.on_gpu
+
+
+def test_numpy_when_cupy_imports_but_sees_no_device(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy(available=False))
+    assert coursekit.array_backend().name == "numpy"
+
+
+def test_numpy_when_cupy_device_query_fails(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy(available=True, raises=True))
+    assert coursekit.array_backend().name == "numpy"
+
+
+def test_cupy_when_a_device_is_usable(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy(available=True))
+    chosen = coursekit.array_backend()
+    assert chosen.name == "cupy" and chosen.on_gpu and chosen.device == "Fake GPU"
+    assert "cupy 0.0-fake on Fake GPU" in coursekit.describe(chosen)
+
+
+def test_cpu_can_be_asked_for_even_with_a_gpu(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy(available=True))
+    assert coursekit.array_backend(prefer_gpu=False).name == "numpy"
+
+
+def test_torch_device_falls_back_to_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert coursekit.torch_device().type == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert coursekit.torch_device().type == "cuda"
+    assert coursekit.torch_device(prefer_gpu=False).type == "cpu"
+
+
+def test_report_says_which_backend_ran(capsys):
+    coursekit.report(coursekit.array_backend(prefer_gpu=False))
+    coursekit.report(torch.device("cpu"))
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("backend: numpy ") and "cores" in out[0]
+    assert out[1].startswith("backend: torch ") and " on cpu " in out[1]
+
+
+def test_benchmark_warms_up_repeats_and_takes_the_median(monkeypatch):
+    calls = []
+    clock = iter([0.0, 1.0, 10.0, 13.0, 20.0, 22.0])  # samples of 1, 3 and 2 seconds
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: next(clock))
+    result = coursekit.benchmark(lambda: calls.append(1), warmup=2, repeats=3)
+    assert len(calls) == 2 + 3
+    assert result.seconds == (1.0, 3.0, 2.0)
+    assert result.median == 2.0 and result.best == 1.0
+    assert result.rate(10.0) == 5.0
+
+
+def test_benchmark_synchronises_the_device_after_warmup_and_each_sample():
+    synced = []
+    device = types.SimpleNamespace(synchronize=lambda: synced.append(1))
+    coursekit.benchmark(lambda: None, device=device, warmup=1, repeats=4)
+    assert len(synced) == 1 + 4
+
+
+def test_benchmark_groups_fast_calls_to_reach_min_seconds():
+    calls = []
+    result = coursekit.benchmark(lambda: calls.append(1), warmup=0, repeats=2, min_seconds=0.001)
+    assert len(calls) > 1 + 2  # one probe call, then more than one call per sample
+    assert all(s > 0 for s in result.seconds)
+
+
+def test_benchmark_rejects_zero_repeats():
+    with pytest.raises(ValueError, match="repeats"):
+        coursekit.benchmark(lambda: None, repeats=0)
+
+
+def test_cuda_synchroniser_is_torch_cuda_synchronize():
+    assert timing.synchronizer_for("cuda") is torch.cuda.synchronize
+    assert timing.synchronizer_for(torch.device("cpu"))() is None
+
+
+@pytest.mark.parametrize(
+    "flags, expected",
+    [({"avx512f", "avx2", "fma"}, 64), ({"avx2", "fma"}, 32), ({"avx"}, 16), (set(), 16)],
+)
+def test_flops_per_cycle_follow_the_widest_simd_unit(flags, expected):
+    assert hardware.fp32_flops_per_cycle(flags) == expected
+
+
+def test_estimated_peak_is_the_product_of_its_factors():
+    peak = hardware.estimated_cpu_peak_fp32()
+    assert peak["peak_flops"] == peak["cores"] * peak["clock_hz"] * peak["flops_per_cycle"] > 0
+
+
+def test_memory_bandwidth_is_plausible():
+    bandwidth = hardware.measure_memory_bandwidth(megabytes=16, repeats=2)
+    assert 1e8 < bandwidth < 1e13  # between 0.1 GB/s and 10 TB/s
+
+
+def test_reference_hardware_is_cited(course):
+    devices = hardware.reference_hardware()["devices"]
+    bib = (course.root / "book" / "references.bib").read_text()
+    assert devices["NVIDIA H100 SXM"]["peak_flops"]["bf16"] == 989.4e12
+    for name, device in devices.items():
+        assert "{" + device["source"] + "," in bib, f"{name}'s source is not in references.bib"
+
+
+def test_gpu_records_load_and_filter(tmp_path, course):
+    (tmp_path / "a.json").write_text((course.root / "tests" / "data" / "fake-gpu-record.json").read_text())
+    (tmp_path / "b.json").write_text(json.dumps({"kind": "attention", "date": "2001-01-01"}))
+    records = hardware.load_gpu_records("matmul", directory=tmp_path)
+    assert [r["file"] for r in records] == ["a.json"]
+    assert records[0]["results"][0]["precision"] == "fp32"
+    assert hardware.load_gpu_records(directory=tmp_path)[1]["kind"] == "attention"
+
+
+def test_committed_gpu_records_are_labelled():
+    for record in hardware.load_gpu_records():
+        for key in ("kind", "date", "device", "versions", "results"):
+            assert key in record, f"{record['file']} has no {key}"
+
+
+def test_gpu_bench_refuses_without_a_gpu(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(SystemExit, match="No CUDA GPU"):
+        gpu_bench.main(["--out", str(tmp_path)])
+
+
+def test_gpu_bench_writes_a_labelled_record(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert gpu_bench.main(["--out", str(tmp_path), "--allow-cpu", "--sizes", "16", "32"]) == 0
+    (record,) = hardware.load_gpu_records("matmul", directory=tmp_path)
+    assert record["versions"]["torch"] == torch.__version__
+    assert [r["n"] for r in record["results"]] == [16, 32]
+    assert all(len(r["seconds"]) == 5 and r["flops"] == 2 * r["n"] ** 3 for r in record["results"])

@@ -1,0 +1,189 @@
+"""The grader CLI: release, check and verify, on exercise 01 and its planted submissions."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader import GraderError
+from grader.cli import main
+from grader.grading import grade_notebooks
+from grader.planted import build_notebook, parse, planted_submissions
+from grader.release import leaked_lines, secret_lines, stale_notebooks
+from grader.notebooks import read_notebook
+
+ASSIGNMENT = "01-matmul"
+GRADER = Path(sys.executable).parent / "grader"
+
+
+def run_grader(*args, cwd):
+    """Run the installed console script as a learner would (no activated venv)."""
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["PATH"] = "/usr/bin:/bin"
+    return subprocess.run([str(GRADER), *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+
+
+# -- grader check -------------------------------------------------------------------
+
+
+def test_check_solution_scores_full_marks(course):
+    result = run_grader("check", "solutions/01-matmul/matmul.ipynb", cwd=course.root)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == "score: 10 / 10"
+    assert len(lines) == 1 + 5 and all(line.startswith("pass  test-") for line in lines[:-1])
+
+
+def test_check_released_notebook_scores_zero(course):
+    result = run_grader("check", "exercises/01-matmul/matmul.ipynb", cwd=course.root)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == "score: 0 / 10"
+    assert all("NotImplementedError" in line for line in lines[:-1])
+
+
+@pytest.mark.parametrize(
+    "make_path, message",
+    [
+        (lambda tmp: tmp / "nowhere.ipynb", "no such notebook"),
+        (lambda tmp: tmp, "is a folder"),
+        (lambda tmp: (tmp / "notes.txt").write_text("hi") and tmp / "notes.txt", "not a notebook"),
+        (lambda tmp: (tmp / "broken.ipynb").write_text("{ not json") and tmp / "broken.ipynb", "not valid notebook JSON"),
+        (lambda tmp: (tmp / "odd.ipynb").write_text('{"cells": 3}') and tmp / "odd.ipynb", "not"),
+    ],
+    ids=["missing", "folder", "not-ipynb", "bad-json", "bad-schema"],
+)
+def test_check_bad_notebooks_get_a_clear_error(course, tmp_path, capsys, make_path, message):
+    path = make_path(tmp_path)
+    code = main(["check", str(path), "--assignment", ASSIGNMENT])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "grader: error:" in err and message in err and "Traceback" not in err
+
+
+def test_check_unknown_assignment(course, capsys):
+    code = main(["check", str(course.exercises / ASSIGNMENT / "matmul.ipynb"), "--assignment", "99-nope"])
+    assert code == 2 and "unknown assignment '99-nope'" in capsys.readouterr().err
+
+
+def test_check_notebook_outside_its_folder_is_found_by_name(course, tmp_path, capsys):
+    copy = tmp_path / "matmul.ipynb"
+    copy.write_text((course.exercises / ASSIGNMENT / "matmul.ipynb").read_text())
+    assert main(["check", str(copy)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "score: 0 / 10"
+
+
+def test_check_unrecognised_notebook_name(course, tmp_path, capsys):
+    other = tmp_path / "homework.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), str(other))
+    assert main(["check", str(other)]) == 2
+    assert "cannot tell which assignment" in capsys.readouterr().err
+
+
+# -- planted submissions: the heart of "exercises are honest" -----------------------
+
+
+@pytest.fixture(scope="module")
+def planted_reports(course):
+    planted = planted_submissions(course, ASSIGNMENT)
+    notebooks = {p.label: build_notebook(course, ASSIGNMENT, p) for p in planted}
+    return planted, grade_notebooks(course, ASSIGNMENT, notebooks)
+
+
+def test_enough_planted_wrong_submissions(planted_reports):
+    planted, _ = planted_reports
+    assert sum(not p.should_pass for p in planted) >= 5
+    assert sum(p.should_pass for p in planted) >= 1
+
+
+def test_correct_alternatives_score_full_marks(planted_reports):
+    planted, reports = planted_reports
+    for p in planted:
+        if p.should_pass:
+            report = reports[p.label]
+            failures = [t for t in report.tests if not t.passed]
+            assert report.score == report.max_score, f"{p.path.name}: {failures}"
+
+
+def test_wrong_submissions_lose_marks_where_they_should(planted_reports):
+    planted, reports = planted_reports
+    for p in planted:
+        if p.should_pass:
+            continue
+        report = reports[p.label]
+        failed = {t.name for t in report.tests if not t.passed}
+        assert report.score < report.max_score, f"{p.path.name} scored full marks"
+        assert set(p.must_fail) <= failed, f"{p.path.name} passed {set(p.must_fail) - failed}"
+        for test in report.tests:
+            if not test.passed:
+                assert test.error and "Traceback" not in test.error and "\n" not in test.error
+
+
+def test_failure_messages_do_not_reveal_hidden_tests(course, planted_reports):
+    _, reports = planted_reports
+    secrets = secret_lines(read_notebook(course.solutions / ASSIGNMENT / "matmul.ipynb"))
+    for report in reports.values():
+        for test in report.tests:
+            for line in secrets:
+                assert line not in (test.error or ""), f"{test.name} message shows hidden line {line!r}"
+            assert "x: array" not in (test.error or "")
+
+
+def test_planted_file_format(tmp_path, course):
+    path = tmp_path / "wrong_example.py"
+    path.write_text('"""doc"""\n# fails: test-a test-b\n\n# %% matmul-flops\ndef matmul_flops(m, k, n):\n    return 0\n')
+    planted = parse(path)
+    assert planted.must_fail == ("test-a", "test-b") and not planted.should_pass
+    assert planted.sections["matmul-flops"].startswith("def matmul_flops")
+    path.write_text("# %% no-such-cell\nx = 1\n")
+    with pytest.raises(GraderError, match="no solution cell named no-such-cell"):
+        build_notebook(course, ASSIGNMENT, parse(path))
+
+
+# -- release and verify ------------------------------------------------------------
+
+
+def test_released_exercises_are_current_and_leak_nothing(course):
+    assert stale_notebooks(course, ASSIGNMENT) == []
+    assert leaked_lines(course, ASSIGNMENT) == []
+    text = (course.exercises / ASSIGNMENT / "matmul.ipynb").read_text()
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "HIDDEN"):
+        assert marker not in text
+
+
+def test_leak_check_catches_a_hand_edited_release(course, tmp_path):
+    from grader.course import Course
+
+    fake = Course(tmp_path)
+    for folder in ("solutions", "exercises"):
+        (tmp_path / folder / ASSIGNMENT).mkdir(parents=True)
+        (tmp_path / folder / ASSIGNMENT / "matmul.ipynb").write_text(
+            (course.root / folder / ASSIGNMENT / "matmul.ipynb").read_text()
+        )
+    released = read_notebook(tmp_path / "exercises" / ASSIGNMENT / "matmul.ipynb")
+    released.cells[3].source += "\n    return 2 * m * k * n"
+    nbformat.write(released, str(tmp_path / "exercises" / ASSIGNMENT / "matmul.ipynb"))
+    assert any("2 * m * k * n" in line for line in leaked_lines(fake, ASSIGNMENT))
+
+
+def test_release_regenerates_exercises_identically(course, tmp_path):
+    from grader.course import Course
+    from grader.release import release
+
+    (tmp_path / "solutions").symlink_to(course.solutions)
+    fake = Course(tmp_path)
+    (path,) = release(fake, ASSIGNMENT)
+    ours = json.loads(path.read_text())
+    committed = json.loads((course.exercises / ASSIGNMENT / "matmul.ipynb").read_text())
+    strip = lambda nb: [{k: v for k, v in c.items() if k != "id"} for c in nb["cells"]]
+    assert strip(ours) == strip(committed)
+
+
+def test_verify_passes_on_the_course(course):
+    result = run_grader("verify", cwd=course.root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "verify: all checks passed"
