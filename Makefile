@@ -32,7 +32,7 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --builder html
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.jpserver_extensions="{'jupytext': True}"
@@ -44,7 +44,7 @@ verify: $(STAMP)
 	$(BIN)/grader verify
 
 bench: $(STAMP)
-	$(BIN)/python -m coursekit.bench
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf _build

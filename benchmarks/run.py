@@ -1,0 +1,64 @@
+"""`make bench`: the course's speed budgets, measured and printed as ratios.
+
+Budgets are checked here rather than in timed tests, which flake on a busy
+machine.  A ratio above 1 means over budget.
+
+    chapter execution     each chapter, executed cold     <= 90 s on 2 cores
+    grader check          one notebook against hidden tests  <= 30 s
+    tiled vs NumPy        exercise 01's solution against A @ B (how much slower Python loops are)
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CHAPTER_BUDGET_S = 90
+CHECK_BUDGET_S = 30
+
+
+def seconds(command: list[str], cwd: Path = ROOT) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def chapter_seconds() -> None:
+    for chapter in sorted((ROOT / "chapters").glob("*.md")):
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / f"{chapter.stem}.ipynb"
+            took = seconds([str(BIN / "jupytext"), "--to", "ipynb", "--execute", "--output", str(out), chapter.name], cwd=chapter.parent)
+        print(f"chapter {chapter.stem:<28} {took:6.1f} s   budget {CHAPTER_BUDGET_S} s   ratio {took / CHAPTER_BUDGET_S:.2f}")
+
+
+def check_seconds() -> None:
+    took = seconds([str(BIN / "grader"), "check", "solutions/01-matmul/matmul.ipynb"])
+    print(f"grader check 01-matmul            {took:6.1f} s   budget {CHECK_BUDGET_S} s   ratio {took / CHECK_BUDGET_S:.2f}")
+
+
+def tiled_versus_numpy() -> None:
+    from coursekit import benchmark
+
+    from grader.notebooks import read_notebook, solution_cells
+    from grader.planted import solution_code
+
+    namespace: dict = {"np": np}
+    source = read_notebook(ROOT / "solutions" / "01-matmul" / "matmul.ipynb")
+    exec(solution_code(solution_cells(source)["tiled-matmul"].source), namespace)
+    a = np.random.default_rng(0).standard_normal((256, 256))
+    tiled = benchmark(lambda: namespace["tiled_matmul"](a, a, 32), repeats=3).median
+    plain = benchmark(lambda: a @ a, repeats=3, min_seconds=0.01).median
+    print(f"tiled_matmul / A @ B at n=256     ratio {tiled / plain:.1f}  (Python loops over blocks vs one BLAS call)")
+
+
+if __name__ == "__main__":
+    chapter_seconds()
+    check_seconds()
+    tiled_versus_numpy()

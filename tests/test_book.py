@@ -1,0 +1,85 @@
+"""The book: table of contents, chapter format, citations, and a full build."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+def source_of(entry: str) -> Path | None:
+    for suffix in (".md", ".ipynb"):
+        if (ROOT / (entry + suffix)).exists():
+            return ROOT / (entry + suffix)
+    return None
+
+
+def chapters() -> list[Path]:
+    return sorted((ROOT / "chapters").glob("*.md"))
+
+
+@pytest.mark.parametrize("entry", toc_files())
+def test_every_toc_entry_exists(entry):
+    assert source_of(entry) is not None, f"_toc.yml lists {entry}, which does not exist"
+
+
+def test_every_chapter_is_in_the_toc():
+    listed = set(toc_files())
+    for chapter in chapters():
+        assert f"chapters/{chapter.stem}" in listed, f"{chapter.name} is not in _toc.yml"
+
+
+@pytest.mark.parametrize("chapter", chapters(), ids=lambda p: p.stem)
+def test_chapters_are_numbered_myst_notebooks(chapter):
+    assert re.fullmatch(r"\d\d-[a-z0-9-]+", chapter.stem), "chapters are named NN-slug.md"
+    header = yaml.safe_load(chapter.read_text().split("---")[1])
+    assert header["jupytext"]["text_representation"]["format_name"] == "myst"
+    assert header["kernelspec"]["name"] == "python3"
+    assert "```{code-cell}" in chapter.read_text()
+
+
+def test_every_citation_is_in_the_bibliography():
+    bib = (ROOT / "book" / "references.bib").read_text()
+    keys = set(re.findall(r"@\w+\{([^,\s]+),", bib))
+    for page in [source_of(entry) for entry in toc_files()]:
+        for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", page.read_text()):
+            for key in group.split(","):
+                assert key.strip() in keys, f"{page.name} cites {key.strip()}, missing from references.bib"
+
+
+def test_book_does_not_need_the_shared_folder():
+    for path in [ROOT / "_config.yml", *chapters(), *ROOT.glob("coursekit/*.py")]:
+        assert "shared/" not in path.read_text(), f"{path.name} refers to ../shared"
+
+
+@pytest.mark.build
+def test_book_builds_without_warnings(tmp_path):
+    """A cold build, every chapter executed, warnings treated as errors."""
+    result = subprocess.run(
+        [str(JUPYTER_BOOK), "build", str(ROOT), "--path-output", str(tmp_path), "--warningiserror", "--builder", "html"],
+        capture_output=True, text=True, timeout=900,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-5000:]
+    assert "WARNING" not in log, log[-5000:]
+    html = tmp_path / "_build" / "html"
+    assert (html / "index.html").exists()
+    assert "How grading works" in (html / "book" / "intro.html").read_text()
+    for chapter in chapters():
+        page = (html / "chapters" / f"{chapter.stem}.html").read_text()
+        assert "cell_output" in page, f"{chapter.name} shows no executed output"
+        assert "<img" in page, f"{chapter.name} shows no figure"
+        assert "Traceback" not in page, f"{chapter.name} raised an error"
