@@ -4,12 +4,15 @@ Budgets are checked here rather than in timed tests, which flake on a busy
 machine.  A ratio above 1 means over budget.
 
     chapter execution     each chapter, executed cold     <= 90 s on 2 cores
+    book build            cold build; warm rebuild after a one-line prose edit <= 0.05 x cold
     grader check          one notebook against hidden tests  <= 30 s
     tiled vs NumPy        exercise 01's solution against A @ B (how much slower Python loops are)
 """
 
 from __future__ import annotations
 
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CHAPTER_BUDGET_S = 90
 CHECK_BUDGET_S = 30
+WARM_REBUILD_RATIO = 0.05
 
 
 def seconds(command: list[str], cwd: Path = ROOT) -> float:
@@ -36,6 +40,21 @@ def chapter_seconds() -> None:
             out = Path(folder) / f"{chapter.stem}.ipynb"
             took = seconds([str(BIN / "jupytext"), "--to", "ipynb", "--execute", "--output", str(out), chapter.name], cwd=chapter.parent)
         print(f"chapter {chapter.stem:<28} {took:6.1f} s   budget {CHAPTER_BUDGET_S} s   ratio {took / CHAPTER_BUDGET_S:.2f}")
+
+
+def book_build() -> None:
+    """Cold build of a copy of the book, then a rebuild after a one-line prose edit."""
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "book"
+        shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", "_build", ".git", "test-output", ".pytest_cache"))
+        build = [str(BIN / "jupyter-book"), "build", str(copy), "--builder", "html"]
+        cold = seconds(build)
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        chapter = sorted((copy / "chapters").glob("*.md"))[-1]
+        chapter.write_text(chapter.read_text() + "\nOne more line of prose, for the benchmark.\n")
+        warm = seconds(build)
+    print(f"book build, cold                  {cold:6.1f} s   peak memory of one build process {peak_mb:.0f} MB")
+    print(f"book rebuild after a prose edit   {warm:6.1f} s   ratio to cold {warm / cold:.3f}   target <= {WARM_REBUILD_RATIO}")
 
 
 def check_seconds() -> None:
@@ -60,5 +79,6 @@ def tiled_versus_numpy() -> None:
 
 if __name__ == "__main__":
     chapter_seconds()
+    book_build()
     check_seconds()
     tiled_versus_numpy()

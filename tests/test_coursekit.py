@@ -155,10 +155,33 @@ def test_gpu_bench_refuses_without_a_gpu(tmp_path, monkeypatch):
         gpu_bench.main(["--out", str(tmp_path)])
 
 
-def test_gpu_bench_writes_a_labelled_record(tmp_path, monkeypatch):
+def test_gpu_bench_writes_labelled_records_of_each_kind(tmp_path, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert gpu_bench.main(["--out", str(tmp_path), "--allow-cpu", "--sizes", "16", "32"]) == 0
-    (record,) = hardware.load_gpu_records("matmul", directory=tmp_path)
-    assert record["versions"]["torch"] == torch.__version__
-    assert [r["n"] for r in record["results"]] == [16, 32]
-    assert all(len(r["seconds"]) == 5 and r["flops"] == 2 * r["n"] ** 3 for r in record["results"])
+    args = ["--out", str(tmp_path), "--allow-cpu", "--sizes", "16", "32", "--lengths", "8", "16"]
+    assert gpu_bench.main(args) == 0
+    records = {r["kind"]: r for r in hardware.load_gpu_records(directory=tmp_path)}
+    assert set(records) == {"matmul", "attention", "cnn-step"}
+    for record in records.values():
+        assert record["versions"]["torch"] == torch.__version__ and record["device"] and record["date"]
+    matmul = records["matmul"]["results"]
+    assert [r["n"] for r in matmul] == [16, 32]
+    assert all(len(r["seconds"]) == 5 and r["flops"] == 2 * r["n"] ** 3 for r in matmul)
+    attention = records["attention"]["results"]
+    assert {(r["mixer"], r["length"]) for r in attention} == {
+        (m, n) for m in ("naive-attention", "sdpa", "scan") for n in (8, 16)
+    }
+    assert records["cnn-step"]["results"][0]["parameters"] > 0
+
+
+def test_gpu_bench_mixers_compute_the_right_thing():
+    generator = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(2, 3, 37, 8, generator=generator, dtype=torch.float64) for _ in range(3))
+    torch.testing.assert_close(
+        gpu_bench.naive_attention(q, k, v), torch.nn.functional.scaled_dot_product_attention(q, k, v)
+    )
+    a, b = torch.rand(2, 3, 37, 8, generator=generator, dtype=torch.float64), v
+    expected, h = [], torch.zeros_like(b[..., 0, :])
+    for t in range(b.shape[-2]):
+        h = a[..., t, :] * h + b[..., t, :]
+        expected.append(h)
+    torch.testing.assert_close(gpu_bench.scan_linear_recurrence(a, b), torch.stack(expected, dim=-2))
