@@ -73,8 +73,8 @@ def format_report(report: Report) -> list[str]:
     for test in report.tests:
         verdict = "pass" if test.passed else "FAIL"
         line = f"{verdict}  {test.name:<{width}}  {format_score(test.score)} / {format_score(test.max_score)}"
-        if test.error:
-            line += f"  {test.error}"
+        if not test.passed:
+            line += f"  {test.error or 'no error was raised, but the cell did not earn its points'}"
         lines.append(line)
     lines.append(f"score: {format_score(report.score)} / {format_score(report.max_score)}")
     return lines

@@ -31,7 +31,14 @@ from .notebooks import grade_cells, read_notebook, write_notebook
 DROP_ALL_STDERR = "."
 
 # The most telling line of a failed nbgrader run, e.g. "FileNotFoundError: ...".
-ERROR_LINE = re.compile(r"^\s*(\w+(Error|Exception|Interrupt|Exit)\b.*)$")
+ERROR_LINE = re.compile(r"^\s*((?:\w+\.)*\w+(?:Error|Exception|Interrupt|Exit)\b.*)$")
+
+# What nbgrader's failures mean for the person reading them.
+EXPLANATIONS = {
+    "DeadKernelError": "the kernel died while running the notebook "
+    "(a cell may have exited the process, crashed Python, or run out of memory)",
+}
+TIMEOUT_ERRORS = ("KeyboardInterrupt", "CellTimeoutError")
 
 
 def _prepare_nbgrader() -> None:
@@ -85,6 +92,7 @@ class Workspace:
         config.CourseDirectory.root = str(self.root)
         config.CourseDirectory.course_id = "course"
         config.Execute.timeout = self.cell_timeout
+        config.IgnorePattern.enabled = True
         config.IgnorePattern.pattern = DROP_ALL_STDERR
         # The kernel's own start-up chatter is not the student's output.
         config.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
@@ -107,7 +115,11 @@ class Workspace:
         if not result.get("success"):
             text = (result.get("log") or "") + "\n" + (result.get("error") or "")
             causes = [m[1] for m in map(ERROR_LINE.match, text.splitlines()) if m and "NbGraderException" not in m[1]]
-            raise GraderError(f"nbgrader could not {what}: {causes[-1] if causes else 'see the log above'}")
+            cause = causes[-1] if causes else "nbgrader gave no reason"
+            for name, explanation in EXPLANATIONS.items():
+                if name in cause:
+                    cause = explanation
+            raise GraderError(f"could not {what}: {cause}")
 
     # -- steps ----------------------------------------------------------------
     def generate(self) -> None:
@@ -133,14 +145,14 @@ class Workspace:
         write_notebook(notebook, destination)
 
     def autograde(self, student: str) -> None:
-        self._run(f"autograde {student}'s {self.assignment}", self.api.autograde(self.assignment, student))
+        self._run(f"autograde {self.assignment} ({student})", self.api.autograde(self.assignment, student))
 
     def results(self, student: str, name: str) -> list[TestResult]:
         """Per-test scores from the gradebook, with each failure's error line."""
         from nbgrader.api import Gradebook
 
         autograded = read_notebook(self.root / "autograded" / student / self.assignment / f"{name}.ipynb")
-        errors = {grade_id: first_error(cell) for grade_id, cell in grade_cells(autograded).items()}
+        errors = {grade_id: first_error(cell, self.cell_timeout) for grade_id, cell in grade_cells(autograded).items()}
         with Gradebook(self.api.coursedir.db_url, "course") as gradebook:
             submission = gradebook.find_submission_notebook(name, self.assignment, student)
             scores = {g.name: (g.score, g.max_score) for g in submission.grades}
@@ -152,7 +164,7 @@ class Workspace:
         ]
 
 
-def first_error(cell) -> str | None:
+def first_error(cell, cell_timeout: int | None = None) -> str | None:
     """'ErrorType: message' for a cell's first error output, without traceback or data dumps.
 
     assert_allclose appends the compared arrays to its message; those would
@@ -160,6 +172,8 @@ def first_error(cell) -> str | None:
     """
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
+            if output.get("ename") in TIMEOUT_ERRORS and cell_timeout:
+                return f"TimeoutError: a cell ran longer than the {cell_timeout} s limit (an endless loop?)"
             lines = []
             for line in str(output.get("evalue", "")).splitlines():
                 if line.lstrip().startswith(("x:", "y:", "ACTUAL:", "DESIRED:")):

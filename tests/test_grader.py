@@ -187,3 +187,48 @@ def test_verify_passes_on_the_course(course):
     result = run_grader("verify", cwd=course.root)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().splitlines()[-1] == "verify: all checks passed"
+
+
+def submission_with(course, grade_id, code, tmp_path):
+    """The released notebook with `code` in the solution cell `grade_id`, saved as matmul.ipynb."""
+    notebook = read_notebook(course.exercises / ASSIGNMENT / "matmul.ipynb")
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            cell.source = code
+    path = tmp_path / "matmul.ipynb"
+    nbformat.write(notebook, str(path))
+    return path
+
+
+def test_check_reports_an_endless_loop_as_a_timeout(course, tmp_path, capsys):
+    path = submission_with(course, "matmul-flops", "def matmul_flops(m, k, n):\n    while True:\n        pass\n", tmp_path)
+    assert main(["check", str(path), "--timeout", "2"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert "TimeoutError: a cell ran longer than the 2 s limit" in lines[0]
+    assert lines[-1] == "score: 0 / 10"
+
+
+def test_check_explains_a_dead_kernel(course, tmp_path, capsys):
+    path = submission_with(course, "arithmetic-intensity", "import os\nos._exit(0)\n", tmp_path)
+    assert main(["check", str(path)]) == 2
+    assert "the kernel died" in capsys.readouterr().err
+
+
+def test_harmless_stderr_output_does_not_cost_marks(course, tmp_path, capsys):
+    """Plain nbgrader scores a test cell 0 when anything reaches stderr; ours must not."""
+    noisy_wrapper = (
+        "\n_quiet_tiled_matmul = tiled_matmul\n"
+        "def tiled_matmul(A, B, tile=32):\n"
+        "    import sys, warnings\n"
+        "    warnings.warn('harmless', RuntimeWarning)\n"
+        "    print('debug output', file=sys.stderr)\n"
+        "    return _quiet_tiled_matmul(A, B, tile)\n"
+    )
+    source = read_notebook(course.solutions / ASSIGNMENT / "matmul.ipynb")
+    for cell in source.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "tiled-matmul":
+            cell.source += noisy_wrapper
+    path = tmp_path / "matmul.ipynb"
+    nbformat.write(source, str(path))
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "score: 10 / 10"
