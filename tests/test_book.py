@@ -51,6 +51,15 @@ def test_chapters_are_numbered_myst_notebooks(chapter):
     assert "```{code-cell}" in chapter.read_text()
 
 
+@pytest.mark.parametrize("chapter", chapters(), ids=lambda p: p.stem)
+def test_chapters_open_with_goals_and_close_with_exercises(chapter):
+    text = chapter.read_text()
+    assert ":::{admonition} What you will learn" in text
+    exercises = text[text.find(":::{admonition} Exercises"):]
+    assert exercises, "no Exercises box"
+    assert "grader check exercises/" in exercises.split(":::")[1], "the Exercises box must say how to check"
+
+
 def test_every_citation_is_in_the_bibliography():
     bib = (ROOT / "book" / "references.bib").read_text()
     keys = set(re.findall(r"@\w+\{([^,\s]+),", bib))
@@ -84,3 +93,6 @@ def test_book_builds_without_warnings(tmp_path):
         assert "cell_output" in page, f"{chapter.name} shows no executed output"
         assert "<img" in page, f"{chapter.name} shows no figure"
         assert "Traceback" not in page, f"{chapter.name} raised an error"
+    for page in html.rglob("*.html"):
+        for image in re.findall(r"<img\b[^>]*>", page.read_text()):
+            assert re.search(r'\balt="[^"]+"', image), f"{page.name}: image without alt text: {image[:120]}"
