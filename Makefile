@@ -6,11 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv book test lab release verify bench clean
+.PHONY: help venv browser book test lab release verify bench clean
 
 help:
 	@echo "make book    set up .venv and build the site into _build/html"
-	@echo "make test    run the whole test suite"
+	@echo "make test    run the whole test suite (installs Chromium first: make browser)"
+	@echo "make browser install headless Chromium (Debian package, needs root) for the site test"
 	@echo "make lab     open JupyterLab (chapters open as notebooks)"
 	@echo "make release regenerate exercises/ from solutions/"
 	@echo "make verify  check every exercise against its solution and planted wrong submissions"
@@ -22,20 +23,32 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
-	$(BIN)/jupyter labextension disable --level=sys_prefix nbgrader:formgrader nbgrader:course-list >/dev/null 2>&1 || true
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# Headless Chromium from Debian's packages, for the browser test of the built
+# site (tests/test_site.py drives it with Playwright). Needs root; does nothing
+# when Chromium is already there. Never `playwright install`: it downloads a
+# browser build of its own, which this course does not rely on.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  test "$$(id -u)" = 0 || { echo "Chromium is missing: run 'sudo make browser' (it installs Debian's chromium package)"; exit 1; }; \
+	  echo "Installing Chromium (Debian package) for the browser test..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x /usr/bin/chromium || { echo "Chromium is not at /usr/bin/chromium: install Debian's chromium package"; exit 1; }
 
 # --warningiserror: a broken reference or citation fails the build.
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --builder html
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
+# Jupytext (installed with the course) opens chapters/*.md as notebooks; nbgrader's
+# assignment extensions come enabled with the nbgrader package.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.jpserver_extensions="{'jupytext': True}"
+	$(BIN)/jupyter lab
 
 release: $(STAMP)
 	$(BIN)/grader release

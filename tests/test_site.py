@@ -1,0 +1,303 @@
+"""The built website, in a real browser: headless Chromium driven by Playwright.
+
+The site is built once into a temporary folder, served on 127.0.0.1, and every
+page of _toc.yml is opened: it must load, log no error, show its images, its
+math (rendered offline by the MathJax the project ships) and its code outputs,
+and link only to pages that exist. Search must work. A full-page screenshot of
+each page goes to test-output/screenshots/ for a human to look at.
+
+Chromium comes from Debian's packages (`make browser`, which `make test` runs);
+Playwright's own browser downloads (`playwright install`) are never used.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 900}
+# The background-networking flags stop Chromium from calling Google services
+# (which, offline, floods the log with refused connections).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MISSING_CHROMIUM = (
+    f"Chromium is not installed at {CHROMIUM}. Run `make browser` (as root: it installs "
+    "Debian's `chromium` package), or `make test`, which does it first."
+)
+
+pytestmark = pytest.mark.build
+
+
+def toc_entries() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    entries = [toc["root"]]
+    for part in toc.get("parts", []):
+        entries += [chapter["file"] for chapter in part["chapters"]]
+    return entries
+
+
+def require_chromium() -> None:
+    if not CHROMIUM.exists():
+        pytest.fail(MISSING_CHROMIUM, pytrace=False)
+
+
+def test_chromium_is_installed():
+    """Not a skip: without Chromium the site goes untested, so say how to get it."""
+    require_chromium()
+
+
+# --- fixtures: browser, built site, local web server -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright is not installed: run `make venv` (it is in pyproject.toml).", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The HTML site, built once for this module (a cold build, chapters executed)."""
+    out = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [str(JUPYTER_BOOK), "build", str(ROOT), "--path-output", str(out), "--builder", "html"],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    html = out / "_build" / "html"
+    assert (html / "index.html").exists()
+    return html
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_screenshots():
+    """Screenshots of this run only: none left over from pages that no longer exist."""
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(site) -> str:
+    """Serves the site on 127.0.0.1 (a free port); yields the base URL, ending in '/'."""
+    handler = functools.partial(QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+# --- visiting a page ----------------------------------------------------------------------
+
+
+@dataclass
+class Visit:
+    """What happened while a page loaded: anything here that is not empty is a problem."""
+
+    status: int | None = None
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        problems = []
+        if self.status != 200:
+            problems.append(f"HTTP status {self.status}")
+        problems += [f"console error: {message}" for message in self.console_errors]
+        problems += [f"failed request: {request}" for request in self.failed_requests]
+        # The site must work offline: everything it needs is served from the site itself.
+        problems += [f"request to another host: {url}" for url in self.external_requests]
+        return problems
+
+
+def open_page(browser, server: str, path: str):
+    """Opens server+path in a fresh page, recording console errors and every request."""
+    page = browser.new_page(viewport=VIEWPORT)
+    visit = Visit()
+    local = urlsplit(server).netloc
+    # One thing only is ignored: the browser itself (not the page) asks for /favicon.ico at the
+    # root of the host, once. The site has no favicon there, and cannot: deployed as a project
+    # site (https://host/course/), the host's root is not the book's folder.
+    browser_favicon = urljoin(server, "/favicon.ico")
+
+    def on_console(message) -> None:
+        if message.type == "error" and message.location.get("url") != browser_favicon:
+            visit.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    def on_response(response) -> None:
+        if response.status >= 400 and response.url != browser_favicon:
+            visit.failed_requests.append(f"{response.url} (HTTP {response.status})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: visit.console_errors.append(f"uncaught {error}"))
+    page.on("requestfailed", lambda request: visit.failed_requests.append(
+        f"{request.url} ({request.failure})"))
+    page.on("response", on_response)
+    page.on("request", lambda request: urlsplit(request.url).scheme in ("http", "https")
+            and urlsplit(request.url).netloc != local and visit.external_requests.append(request.url))
+    response = page.goto(urljoin(server, path), wait_until="load")
+    visit.status = response.status if response else None
+    return page, visit
+
+
+# Resolves once MathJax has typeset the page: MathJax 3 (what the site serves from
+# _static/mathjax/, see book/_ext/local_mathjax.py) or MathJax 2.
+WAIT_FOR_MATHJAX = """() => new Promise((resolve, reject) => {
+    const started = Date.now();
+    (function wait() {
+        const mj = window.MathJax;
+        if (mj && mj.startup && mj.startup.promise) {
+            mj.startup.promise.then(() => resolve(mj.version), reject);
+        } else if (mj && mj.Hub && mj.Hub.Register) {
+            mj.Hub.Register.StartupHook("End", () => resolve(mj.version));
+        } else if (Date.now() - started > 30000) {
+            reject(new Error("MathJax did not load within 30 s"));
+        } else {
+            setTimeout(wait, 50);
+        }
+    })();
+})"""
+
+# Each element Sphinx wrote for math (span.math / div.math) must hold MathJax's output
+# (MathJax 3: mjx-container; MathJax 2: .MathJax / .MathJax_Display), no error, and no
+# TeX source may be left in the page's text.
+MATH_REPORT = r"""() => {
+    const output = "mjx-container, .MathJax, .MathJax_Display, .MathJax_SVG";
+    // MathJax 2 gives some of its own output elements the class "math": not Sphinx's.
+    const maths = [...document.querySelectorAll("div.math, span.math")]
+        .filter(m => !m.parentElement.closest(output));
+    const rendered = maths.filter(m => m.querySelector(output));
+    const errors = [...document.querySelectorAll("mjx-merror, .MathJax_Error, .noError, merror")]
+        .map(e => (e.getAttribute("data-mjx-error") || e.textContent).slice(0, 120));
+    const main = document.querySelector("main") || document.body;
+    const copy = main.cloneNode(true);
+    copy.querySelectorAll("pre, code, script, style, mjx-assistive-mml, .MathJax_Preview")
+        .forEach(e => e.remove());
+    const raw = copy.textContent.match(/\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{/g) || [];
+    return {count: maths.length, rendered: rendered.length, errors: errors, raw: raw};
+}"""
+
+# Waits for every image, lazy ones included, then lists those that did not load.
+BROKEN_IMAGES = """async () => {
+    const images = [...document.images];
+    images.forEach(img => { img.loading = "eager"; });
+    await Promise.all(images.map(img => img.decode().catch(() => null)));
+    return images.filter(img => !(img.complete && img.naturalWidth > 0))
+                 .map(img => img.getAttribute("src"));
+}"""
+
+INTERNAL_LINKS = """() => [...document.querySelectorAll("a[href]")]
+    .map(a => a.getAttribute("href"))
+    .filter(href => !/^(https?:|mailto:|#)/i.test(href))"""
+
+
+@functools.lru_cache(maxsize=None)
+def http_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.parametrize("entry", toc_entries())
+def test_page_in_browser(browser, server, entry):
+    """Loads, logs no error, shows images, math and outputs; internal links resolve."""
+    path = f"{entry}.html"
+    page, visit = open_page(browser, server, path)
+    try:
+        problems = []
+        if page.locator("div.math, span.math").count():
+            try:
+                page.evaluate(WAIT_FOR_MATHJAX)
+            except Exception as error:  # noqa: BLE001 - reported as a problem below
+                problems.append(f"MathJax: {error}")
+            math = page.evaluate(MATH_REPORT)
+            if math["rendered"] < math["count"]:
+                problems.append(f"math: only {math['rendered']} of {math['count']} formulas rendered by MathJax")
+            problems += [f"math error: {text!r}" for text in math["errors"]]
+            if math["raw"]:
+                problems.append(f"raw TeX visible in the page text: {sorted(set(math['raw']))}")
+
+        problems += [f"image did not load: {src}" for src in page.evaluate(BROKEN_IMAGES)]
+
+        if entry.startswith("chapters/") and page.locator(".cell_output").count() == 0:
+            problems.append("no code-cell output (.cell_output) on a chapter page")
+
+        for href in sorted(set(page.evaluate(INTERNAL_LINKS))):
+            target = urldefrag(urljoin(page.url, href)).url.split("?")[0]
+            if urlsplit(target).scheme not in ("http", "https"):
+                problems.append(f"link {href!r} is neither a page nor an external URL")
+            elif (status := http_status(target)) != 200:
+                problems.append(f"link {href!r} -> HTTP {status}")
+
+        page.screenshot(path=str(SCREENSHOTS / f"{entry.replace('/', '__')}.png"), full_page=True)
+        problems = visit.problems() + problems
+        assert not problems, f"{path}:\n  " + "\n  ".join(problems)
+    finally:
+        page.close()
+
+
+def test_index_redirects_to_the_intro(browser, server):
+    page, visit = open_page(browser, server, "index.html")
+    try:
+        page.wait_for_url(re.compile(r"book/intro\.html$"), timeout=10000)
+        assert not visit.problems(), "\n".join(visit.problems())
+    finally:
+        page.close()
+
+
+def test_search_finds_alexnet(browser, server):
+    page, visit = open_page(browser, server, "search.html?q=AlexNet")
+    try:
+        summary = page.locator("#search-results .search-summary")
+        summary.filter(has_text=re.compile("Search finished|did not match")).wait_for(timeout=20000)
+        results = page.locator("#search-results ul.search li a")
+        hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+        assert any("book/intro.html" in href for href in hrefs), (
+            f"searching AlexNet did not find the intro page: {summary.inner_text()!r}, results {hrefs}")
+        page.screenshot(path=str(SCREENSHOTS / "search.png"), full_page=True)
+        assert not visit.problems(), "\n".join(visit.problems())
+    finally:
+        page.close()
