@@ -1,23 +1,19 @@
 """The book: table of contents, chapter format, citations, and a full build."""
 
+import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from toc import toc_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
-
-
-def toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return files
 
 
 def source_of(entry: str) -> Path | None:
@@ -31,13 +27,13 @@ def chapters() -> list[Path]:
     return sorted((ROOT / "chapters").glob("*.md"))
 
 
-@pytest.mark.parametrize("entry", toc_files())
+@pytest.mark.parametrize("entry", toc_entries())
 def test_every_toc_entry_exists(entry):
     assert source_of(entry) is not None, f"_toc.yml lists {entry}, which does not exist"
 
 
 def test_every_chapter_is_in_the_toc():
-    listed = set(toc_files())
+    listed = set(toc_entries())
     for chapter in chapters():
         assert f"chapters/{chapter.stem}" in listed, f"{chapter.name} is not in _toc.yml"
 
@@ -63,7 +59,7 @@ def test_chapters_open_with_goals_and_close_with_exercises(chapter):
 def test_every_citation_is_in_the_bibliography():
     bib = (ROOT / "book" / "references.bib").read_text()
     keys = set(re.findall(r"@\w+\{([^,\s]+),", bib))
-    for page in [source_of(entry) for entry in toc_files()]:
+    for page in [source_of(entry) for entry in toc_entries()]:
         for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", page.read_text()):
             for key in group.split(","):
                 assert key.strip() in keys, f"{page.name} cites {key.strip()}, missing from references.bib"
@@ -72,6 +68,28 @@ def test_every_citation_is_in_the_bibliography():
 def test_book_does_not_need_the_shared_folder():
     for path in [ROOT / "_config.yml", *chapters(), *ROOT.glob("coursekit/*.py")]:
         assert "shared/" not in path.read_text(), f"{path.name} refers to ../shared"
+
+
+@pytest.mark.build
+def test_gpu_chapter_shows_recorded_runs_beside_live_figures(tmp_path):
+    """Executes the GPU chapter with one (fake, clearly labelled) record present."""
+    records = tmp_path / "records"
+    records.mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "fake-gpu-record.json", records / "fake.json")
+    output = tmp_path / "chapter.ipynb"
+    subprocess.run(
+        [str(Path(sys.executable).parent / "jupytext"), "--to", "ipynb", "--execute", "--output", str(output),
+         "04-gpus-and-matmul.md"],
+        cwd=ROOT / "chapters", env={**os.environ, "COURSE_GPU_RECORDS": str(records)},
+        check=True, capture_output=True, timeout=300,
+    )
+    notebook = json.loads(output.read_text())
+    text = "".join(
+        "".join(out.get("text", "")) for cell in notebook["cells"] for out in cell.get("outputs", [])
+    )
+    assert "FAKE GPU for tests (not a measurement) (recorded 2000-01-01" in text
+    assert "No GPU run has been recorded yet" not in text
+    assert "TFLOP/s at n =" in text  # the live figures beside it
 
 
 @pytest.mark.build
@@ -93,6 +111,8 @@ def test_book_builds_without_warnings(tmp_path):
         assert "cell_output" in page, f"{chapter.name} shows no executed output"
         assert "<img" in page, f"{chapter.name} shows no figure"
         assert "Traceback" not in page, f"{chapter.name} raised an error"
+    if not list((ROOT / "book" / "data" / "gpu-records").glob("*.json")):
+        assert "No GPU run has been recorded yet" in (html / "chapters" / "04-gpus-and-matmul.html").read_text()
     for page in html.rglob("*.html"):
         for image in re.findall(r"<img\b[^>]*>", page.read_text()):
             assert re.search(r'\balt="[^"]+"', image), f"{page.name}: image without alt text: {image[:120]}"

@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
-import yaml
+from toc import toc_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
@@ -51,14 +51,6 @@ MISSING_CHROMIUM = (
 )
 
 pytestmark = pytest.mark.build
-
-
-def toc_entries() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    entries = [toc["root"]]
-    for part in toc.get("parts", []):
-        entries += [chapter["file"] for chapter in part["chapters"]]
-    return entries
 
 
 def require_chromium() -> None:
