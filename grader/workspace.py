@@ -156,7 +156,7 @@ class Workspace:
         with Gradebook(self.api.coursedir.db_url, "course") as gradebook:
             submission = gradebook.find_submission_notebook(name, self.assignment, student)
             scores = {g.name: (g.score, g.max_score) for g in submission.grades}
-        order = grade_cells(read_notebook(self.course.solutions / self.assignment / f"{name}.ipynb"))
+        order = grade_cells(read_notebook(self.root / "source" / self.assignment / f"{name}.ipynb"))
         return [
             TestResult(grade_id, *scores[grade_id], error=errors.get(grade_id) if scores[grade_id][0] < scores[grade_id][1] else None)
             for grade_id in order

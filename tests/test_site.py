@@ -173,16 +173,14 @@ def open_page(browser, server: str, path: str):
     return page, visit
 
 
-# Resolves once MathJax has typeset the page: MathJax 3 (what the site serves from
-# _static/mathjax/, see book/_ext/local_mathjax.py) or MathJax 2.
+# Resolves once MathJax 3 (served from _static/mathjax/, see book/_ext/local_mathjax.py)
+# has typeset the page.
 WAIT_FOR_MATHJAX = """() => new Promise((resolve, reject) => {
     const started = Date.now();
     (function wait() {
         const mj = window.MathJax;
         if (mj && mj.startup && mj.startup.promise) {
             mj.startup.promise.then(() => resolve(mj.version), reject);
-        } else if (mj && mj.Hub && mj.Hub.Register) {
-            mj.Hub.Register.StartupHook("End", () => resolve(mj.version));
         } else if (Date.now() - started > 30000) {
             reject(new Error("MathJax did not load within 30 s"));
         } else {
@@ -192,20 +190,15 @@ WAIT_FOR_MATHJAX = """() => new Promise((resolve, reject) => {
 })"""
 
 # Each element Sphinx wrote for math (span.math / div.math) must hold MathJax's output
-# (MathJax 3: mjx-container; MathJax 2: .MathJax / .MathJax_Display), no error, and no
-# TeX source may be left in the page's text.
+# (mjx-container), no error, and no TeX source may be left in the page's text.
 MATH_REPORT = r"""() => {
-    const output = "mjx-container, .MathJax, .MathJax_Display, .MathJax_SVG";
-    // MathJax 2 gives some of its own output elements the class "math": not Sphinx's.
-    const maths = [...document.querySelectorAll("div.math, span.math")]
-        .filter(m => !m.parentElement.closest(output));
-    const rendered = maths.filter(m => m.querySelector(output));
-    const errors = [...document.querySelectorAll("mjx-merror, .MathJax_Error, .noError, merror")]
+    const maths = [...document.querySelectorAll("div.math, span.math")];
+    const rendered = maths.filter(m => m.querySelector("mjx-container"));
+    const errors = [...document.querySelectorAll("mjx-merror, merror")]
         .map(e => (e.getAttribute("data-mjx-error") || e.textContent).slice(0, 120));
     const main = document.querySelector("main") || document.body;
     const copy = main.cloneNode(true);
-    copy.querySelectorAll("pre, code, script, style, mjx-assistive-mml, .MathJax_Preview")
-        .forEach(e => e.remove());
+    copy.querySelectorAll("pre, code, script, style, mjx-assistive-mml").forEach(e => e.remove());
     const raw = copy.textContent.match(/\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{/g) || [];
     return {count: maths.length, rendered: rendered.length, errors: errors, raw: raw};
 }"""
