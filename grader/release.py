@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 
 from .course import Course
-from .notebooks import nbgrader_meta, read_notebook
+from .notebooks import read_notebook
 from .workspace import Workspace
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")

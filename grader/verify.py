@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .course import Course
-from .grading import format_score, grade_notebooks
-from .planted import build_notebook, planted_submissions
+from .grading import Report, format_score, grade_notebooks
+from .planted import PlantedSubmission, build_notebook, planted_submissions
 from .release import leaked_lines, stale_notebooks
 
 
@@ -28,6 +28,9 @@ class Finding:
 @dataclass
 class Verification:
     findings: list[Finding] = field(default_factory=list)
+    # What was graded, kept for callers that look closer (the tests do).
+    planted: dict[str, list[PlantedSubmission]] = field(default_factory=dict)
+    reports: dict[str, dict[str, Report]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -50,6 +53,7 @@ def verify_assignment(course: Course, assignment: str, result: Verification) -> 
     notebooks = {"solution": source, "released": course.exercises / assignment / source.name}
     notebooks.update({p.label: build_notebook(course, assignment, p) for p in planted})
     reports = grade_notebooks(course, assignment, notebooks)
+    result.planted[assignment], result.reports[assignment] = planted, reports
 
     def score_text(report):
         return f"{format_score(report.score)} / {format_score(report.max_score)}"

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import coursekit
-from coursekit import backend, gpu_bench, hardware, timing
+from coursekit import gpu_bench, hardware, timing
 
 
 def fake_cupy(available: bool, raises: bool = False):

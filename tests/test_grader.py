@@ -11,8 +11,8 @@ import pytest
 
 from grader import GraderError
 from grader.cli import main
-from grader.grading import grade_notebooks
-from grader.planted import build_notebook, parse, planted_submissions
+from grader.planted import build_notebook, parse
+from grader.verify import verify
 from grader.release import leaked_lines, secret_lines, stale_notebooks
 from grader.notebooks import read_notebook
 
@@ -88,49 +88,56 @@ def test_check_unrecognised_notebook_name(course, tmp_path, capsys):
 
 
 @pytest.fixture(scope="module")
-def planted_reports(course):
-    planted = planted_submissions(course, ASSIGNMENT)
-    notebooks = {p.label: build_notebook(course, ASSIGNMENT, p) for p in planted}
-    return planted, grade_notebooks(course, ASSIGNMENT, notebooks)
+def verification(course):
+    """`grader verify` over every assignment, once, in process: what the tests below inspect."""
+    return verify(course)
 
 
-def test_enough_planted_wrong_submissions(planted_reports):
-    planted, _ = planted_reports
-    assert sum(not p.should_pass for p in planted) >= 5
-    assert sum(p.should_pass for p in planted) >= 1
+def test_verify_passes_on_every_assignment(course, verification):
+    failed = [f for f in verification.findings if not f.ok]
+    assert not failed, "\n".join(f"{f.assignment}: {f.check} ({f.detail})" for f in failed)
+    assert set(verification.reports) == set(course.assignments())
 
 
-def test_correct_alternatives_score_full_marks(planted_reports):
-    planted, reports = planted_reports
-    for p in planted:
-        if p.should_pass:
-            report = reports[p.label]
-            failures = [t for t in report.tests if not t.passed]
-            assert report.score == report.max_score, f"{p.path.name}: {failures}"
+def test_enough_planted_submissions(course, verification):
+    for assignment in course.assignments():
+        planted = verification.planted[assignment]
+        assert sum(not p.should_pass for p in planted) >= 5, assignment
+        assert sum(p.should_pass for p in planted) >= 1, assignment
 
 
-def test_wrong_submissions_lose_marks_where_they_should(planted_reports):
-    planted, reports = planted_reports
-    for p in planted:
-        if p.should_pass:
-            continue
-        report = reports[p.label]
-        failed = {t.name for t in report.tests if not t.passed}
-        assert report.score < report.max_score, f"{p.path.name} scored full marks"
-        assert set(p.must_fail) <= failed, f"{p.path.name} passed {set(p.must_fail) - failed}"
-        for test in report.tests:
-            if not test.passed:
-                assert test.error and "Traceback" not in test.error and "\n" not in test.error
+def test_correct_alternatives_score_full_marks(verification):
+    for assignment, planted in verification.planted.items():
+        for p in planted:
+            if p.should_pass:
+                report = verification.reports[assignment][p.label]
+                failures = [t for t in report.tests if not t.passed]
+                assert report.score == report.max_score, f"{assignment}/{p.path.name}: {failures}"
 
 
-def test_failure_messages_do_not_reveal_hidden_tests(course, planted_reports):
-    _, reports = planted_reports
-    secrets = secret_lines(read_notebook(course.solutions / ASSIGNMENT / "matmul.ipynb"))
-    for report in reports.values():
-        for test in report.tests:
-            for line in secrets:
-                assert line not in (test.error or ""), f"{test.name} message shows hidden line {line!r}"
-            assert "x: array" not in (test.error or "")
+def test_wrong_submissions_lose_marks_where_they_should(verification):
+    for assignment, planted in verification.planted.items():
+        for p in planted:
+            if p.should_pass:
+                continue
+            report = verification.reports[assignment][p.label]
+            failed = {t.name for t in report.tests if not t.passed}
+            assert report.score < report.max_score, f"{assignment}/{p.path.name} scored full marks"
+            assert set(p.must_fail) <= failed, f"{assignment}/{p.path.name} passed {set(p.must_fail) - failed}"
+            for test in report.tests:
+                if not test.passed:
+                    assert test.error and "Traceback" not in test.error and "\n" not in test.error
+
+
+def test_failure_messages_do_not_reveal_hidden_tests(course, verification):
+    for assignment, reports in verification.reports.items():
+        (source,) = course.source_notebooks(assignment)
+        secrets = secret_lines(read_notebook(source))
+        for report in reports.values():
+            for test in report.tests:
+                for line in secrets:
+                    assert line not in (test.error or ""), f"{assignment} {test.name} shows hidden line {line!r}"
+                assert "x: array" not in (test.error or "")
 
 
 def test_planted_file_format(tmp_path, course):
@@ -183,10 +190,12 @@ def test_release_regenerates_exercises_identically(course, tmp_path):
     assert strip(ours) == strip(committed)
 
 
-def test_verify_passes_on_the_course(course):
-    result = run_grader("verify", cwd=course.root)
+def test_verify_command_reports_and_exits_zero(course):
+    result = run_grader("verify", ASSIGNMENT, cwd=course.root)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "verify: all checks passed"
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == "verify: all checks passed"
+    assert any(line.startswith("ok    01-matmul: solution scores full marks") for line in lines)
 
 
 def submission_with(course, grade_id, code, tmp_path):

@@ -79,18 +79,28 @@ def browser():
         browser.close()
 
 
+@dataclass(frozen=True)
+class BuiltSite:
+    html: Path
+    log: str
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """The HTML site, built once for this module (a cold build, chapters executed)."""
+def built_site(tmp_path_factory) -> BuiltSite:
+    """The HTML site, built once for this module: cold, chapters executed, warnings as errors."""
     out = tmp_path_factory.mktemp("site")
     result = subprocess.run(
-        [str(JUPYTER_BOOK), "build", str(ROOT), "--path-output", str(out), "--builder", "html"],
+        [str(JUPYTER_BOOK), "build", str(ROOT), "--path-output", str(out), "--warningiserror", "--builder", "html"],
         capture_output=True, text=True, timeout=900,
     )
-    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
-    html = out / "_build" / "html"
-    assert (html / "index.html").exists()
-    return html
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-5000:]
+    return BuiltSite(out / "_build" / "html", log)
+
+
+@pytest.fixture(scope="module")
+def site(built_site) -> Path:
+    return built_site.html
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -118,6 +128,29 @@ def server(site) -> str:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=10)
+
+
+# --- the build itself ------------------------------------------------------------------------
+
+
+def test_book_builds_without_warnings(built_site):
+    """The same build the browser sees: no Sphinx warning, every chapter executed with figures."""
+    sphinx_warnings = re.findall(r"^.*(?:^|: )WARNING: .*$", built_site.log, re.MULTILINE)
+    assert not sphinx_warnings, "\n".join(sphinx_warnings)
+    html = built_site.html
+    assert "How grading works" in (html / "book" / "intro.html").read_text()
+    for entry in toc_entries():
+        if not entry.startswith("chapters/"):
+            continue
+        page = (html / f"{entry}.html").read_text()
+        assert "cell_output" in page, f"{entry} shows no executed output"
+        assert "<img" in page, f"{entry} shows no figure"
+        assert "Traceback" not in page, f"{entry} raised an error"
+    if not list((ROOT / "book" / "data" / "gpu-records").glob("*.json")):
+        assert "No GPU run has been recorded yet" in (html / "chapters" / "04-gpus-and-matmul.html").read_text()
+    for page in html.rglob("*.html"):
+        for image in re.findall(r"<img\b[^>]*>", page.read_text()):
+            assert re.search(r'\balt="[^"]+"', image), f"{page.name}: image without alt text: {image[:120]}"
 
 
 # --- visiting a page ----------------------------------------------------------------------
