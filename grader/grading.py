@@ -37,23 +37,28 @@ class Report:
         return sum(t.max_score for t in self.tests)
 
 
-def grade_notebooks(course: Course, assignment: str, notebooks: dict[str, object], cell_timeout: int = 30) -> dict[str, Report]:
-    """Grade several versions of one assignment's notebook in one nbgrader course.
+def grade_in(workspace: Workspace, notebooks: dict[str, object]) -> dict[str, Report]:
+    """Grade several versions of the assignment's notebook in a generated workspace.
 
     `notebooks` maps a label (used as the student id) to a notebook path or
     NotebookNode; every one is graded as the assignment's notebook of the
     same name as the source.
     """
-    (source,) = course.source_notebooks(assignment)  # one notebook per assignment, by convention
+    (source,) = workspace.course.source_notebooks(workspace.assignment)  # one notebook per assignment
+    reports = {}
+    for label, notebook in notebooks.items():
+        workspace.submit(label, notebook, source.stem)
+        workspace.autograde(label)
+        reports[label] = Report(workspace.assignment, source.stem, workspace.results(label, source.stem))
+    return reports
+
+
+def grade_notebooks(course: Course, assignment: str, notebooks: dict[str, object], cell_timeout: int = 30) -> dict[str, Report]:
+    """grade_in() a fresh nbgrader course of its own."""
     with tempfile.TemporaryDirectory(prefix="grader-") as folder:
         workspace = Workspace(course, assignment, Path(folder), cell_timeout=cell_timeout)
         workspace.generate()
-        reports = {}
-        for label, notebook in notebooks.items():
-            workspace.submit(label, notebook, source.stem)
-            workspace.autograde(label)
-            reports[label] = Report(assignment, source.stem, workspace.results(label, source.stem))
-        return reports
+        return grade_in(workspace, notebooks)
 
 
 def check_notebook(course: Course, path: Path, assignment: str | None = None, cell_timeout: int = 30) -> Report:

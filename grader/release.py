@@ -49,17 +49,21 @@ def comparable(notebook) -> dict:
     return data
 
 
-def stale_notebooks(course: Course, assignment: str) -> list[str]:
-    """Names of released notebooks that differ from a fresh release (or are missing)."""
-    with tempfile.TemporaryDirectory(prefix="grader-release-") as folder:
-        fresh = generate_release(course, assignment, Path(folder))
-        stale = []
-        for path in fresh:
-            committed = course.exercises / assignment / path.name
-            if not committed.exists() or comparable(read_notebook(committed)) != comparable(read_notebook(path)):
-                stale.append(path.name)
-        extra = {p.name for p in (course.exercises / assignment).glob("*.ipynb")} - {p.name for p in fresh}
-        return stale + sorted(extra)
+def stale_notebooks(course: Course, assignment: str, fresh: list[Path] | None = None) -> list[str]:
+    """Names of released notebooks that differ from a fresh release (or are missing).
+
+    `fresh` is an already generated release to compare with; without it, one is made.
+    """
+    if fresh is None:
+        with tempfile.TemporaryDirectory(prefix="grader-release-") as folder:
+            return stale_notebooks(course, assignment, generate_release(course, assignment, Path(folder)))
+    stale = []
+    for path in fresh:
+        committed = course.exercises / assignment / path.name
+        if not committed.exists() or comparable(read_notebook(committed)) != comparable(read_notebook(path)):
+            stale.append(path.name)
+    extra = {p.name for p in (course.exercises / assignment).glob("*.ipynb")} - {p.name for p in fresh}
+    return stale + sorted(extra)
 
 
 def secret_lines(source_notebook) -> set[str]:

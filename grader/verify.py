@@ -9,12 +9,15 @@ For each assignment:
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .course import Course
-from .grading import Report, format_score, grade_notebooks
+from .grading import Report, format_score, grade_in
 from .planted import PlantedSubmission, build_notebook, planted_submissions
 from .release import leaked_lines, stale_notebooks
+from .workspace import Workspace
 
 
 @dataclass
@@ -41,18 +44,23 @@ class Verification:
 
 
 def verify_assignment(course: Course, assignment: str, result: Verification) -> None:
-    stale = stale_notebooks(course, assignment)
-    result.add(assignment, "exercises up to date", not stale, f"stale: {', '.join(stale)}; run `grader release`" if stale else "")
-    leaks = leaked_lines(course, assignment)
-    result.add(assignment, "no solution or hidden-test text released", not leaks, "; ".join(leaks[:3]))
-    if stale:
-        return  # grading a stale release would test the wrong notebook
+    with tempfile.TemporaryDirectory(prefix="grader-verify-") as folder:
+        # One nbgrader course serves both checks: its release is compared with
+        # exercises/, and its gradebook grades every version of the notebook.
+        workspace = Workspace(course, assignment, Path(folder))
+        workspace.generate()
+        stale = stale_notebooks(course, assignment, workspace.released_notebooks())
+        result.add(assignment, "exercises up to date", not stale, f"stale: {', '.join(stale)}; run `grader release`" if stale else "")
+        leaks = leaked_lines(course, assignment)
+        result.add(assignment, "no solution or hidden-test text released", not leaks, "; ".join(leaks[:3]))
+        if stale:
+            return  # grading a stale release would test the wrong notebook
 
-    (source,) = course.source_notebooks(assignment)
-    planted = planted_submissions(course, assignment)
-    notebooks = {"solution": source, "released": course.exercises / assignment / source.name}
-    notebooks.update({p.label: build_notebook(course, assignment, p) for p in planted})
-    reports = grade_notebooks(course, assignment, notebooks)
+        (source,) = course.source_notebooks(assignment)
+        planted = planted_submissions(course, assignment)
+        notebooks = {"solution": source, "released": course.exercises / assignment / source.name}
+        notebooks.update({p.label: build_notebook(course, assignment, p) for p in planted})
+        reports = grade_in(workspace, notebooks)
     result.planted[assignment], result.reports[assignment] = planted, reports
 
     def score_text(report):
