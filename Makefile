@@ -43,7 +43,7 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --builder html
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Jupytext (installed with the course) opens chapters/*.md as notebooks; nbgrader's
 # assignment extensions come enabled with the nbgrader package.

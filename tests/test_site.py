@@ -50,7 +50,8 @@ MISSING_CHROMIUM = (
     "Debian's `chromium` package), or `make test`, which does it first."
 )
 
-pytestmark = pytest.mark.build
+# One worker builds the site once for every test here (make test runs --dist loadgroup).
+pytestmark = [pytest.mark.build, pytest.mark.xdist_group("site")]
 
 
 def require_chromium() -> None:

@@ -1,0 +1,23 @@
+"""Casts everything to float32: fine for float32 inputs, too coarse for float64."""
+# fails: test-conv2d-dtypes
+
+# %% conv2d
+def conv2d(x, weight, bias=None, stride=1, padding=0):
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError("channel mismatch")
+    x = x.astype(np.float32)
+    weight = weight.astype(np.float32)
+    sh, sw = as_pair(stride)
+    ph, pw = as_pair(padding)
+    n, c, h, w = x.shape
+    o, _, kh, kw = weight.shape
+    ho, wo = conv_output_size(h, kh, sh, ph), conv_output_size(w, kw, sw, pw)
+    padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    out = np.zeros((n, o, ho, wo), dtype=np.float32)
+    for u in range(kh):
+        for v in range(kw):
+            window = padded[:, :, u:u + sh * (ho - 1) + 1:sh, v:v + sw * (wo - 1) + 1:sw]
+            out += np.einsum("nchw,oc->nohw", window, weight[:, :, u, v])
+    if bias is not None:
+        out += bias.astype(np.float32).reshape(1, o, 1, 1)
+    return out

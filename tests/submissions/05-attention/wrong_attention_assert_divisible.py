@@ -1,0 +1,20 @@
+"""Checks divisibility with assert, which raises AssertionError, not ValueError."""
+# fails: test-attention-errors
+
+# %% causal-self-attention
+class CausalSelfAttention(nn.Module):
+    def __init__(self, d_model, n_heads):
+        super().__init__()
+        assert d_model % n_heads == 0, "d_model must be divisible by n_heads"
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.out = nn.Linear(d_model, d_model)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(self.d_model, dim=-1)
+        d_head = C // self.n_heads
+        q, k, v = (t.view(B, T, self.n_heads, d_head).transpose(1, 2) for t in (q, k, v))
+        y = scaled_dot_product_attention(q, k, v, causal_mask(T))
+        return self.out(y.transpose(1, 2).reshape(B, T, C))

@@ -1,0 +1,22 @@
+"""Reshapes the features into (d_head, n_heads) instead of (n_heads, d_head):
+each head gets every n_heads-th feature instead of a contiguous slice."""
+# fails: test-attention-reference
+
+# %% causal-self-attention
+class CausalSelfAttention(nn.Module):
+    def __init__(self, d_model, n_heads):
+        super().__init__()
+        if d_model % n_heads != 0:
+            raise ValueError(f"d_model={d_model} is not divisible by n_heads={n_heads}")
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.out = nn.Linear(d_model, d_model)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(self.d_model, dim=-1)
+        d_head = C // self.n_heads
+        q, k, v = (t.view(B, T, d_head, self.n_heads).permute(0, 3, 1, 2) for t in (q, k, v))
+        y = scaled_dot_product_attention(q, k, v, causal_mask(T))
+        return self.out(y.permute(0, 2, 3, 1).reshape(B, T, C))

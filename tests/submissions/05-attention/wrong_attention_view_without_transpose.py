@@ -1,0 +1,22 @@
+"""Views (B, T, d_model) directly as (B, n_heads, T, d_head) instead of
+reshaping the feature axis and moving the head axis: tokens and heads get mixed."""
+# fails: test-attention-reference
+
+# %% causal-self-attention
+class CausalSelfAttention(nn.Module):
+    def __init__(self, d_model, n_heads):
+        super().__init__()
+        if d_model % n_heads != 0:
+            raise ValueError(f"d_model={d_model} is not divisible by n_heads={n_heads}")
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.out = nn.Linear(d_model, d_model)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(self.d_model, dim=-1)
+        d_head = C // self.n_heads
+        q, k, v = (t.reshape(B, self.n_heads, T, d_head) for t in (q, k, v))
+        y = scaled_dot_product_attention(q, k, v, causal_mask(T))
+        return self.out(y.reshape(B, T, C))

@@ -1,0 +1,10 @@
+"""Raises C, not C/6, to the power: N_opt is 6^(beta/(alpha+beta)) too large."""
+# fails: test-compute-optimal
+
+# %% compute-optimal
+def compute_optimal(C, A, B, alpha, beta):
+    if min(C, A, B, alpha, beta) <= 0:
+        raise ValueError("C, A, B, alpha and beta must be positive")
+    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
+    n_opt = G * C ** (beta / (alpha + beta))
+    return n_opt, C / (6.0 * n_opt)

@@ -1,0 +1,53 @@
+"""Every exercise is honest: `grader verify`, one assignment per test so they grade in parallel.
+
+For each assignment: the release is current and leaks nothing; the solution scores
+full marks and the released stub zero; every correct_* planted submission scores
+full and every wrong_* one loses marks on the tests it names, with one-line
+failure messages that never show hidden-test code or compared arrays.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from grader.course import Course
+from grader.notebooks import read_notebook
+from grader.release import secret_lines
+from grader.verify import verify
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENTS = Course(ROOT).assignments()
+
+
+def test_every_exercise_is_present():
+    assert ASSIGNMENTS[:6] == ["01-matmul", "02-convolution", "03-alexnet", "04-resnet", "05-attention", "06-scaling"]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_exercise_is_honest(course, assignment):
+    result = verify(course, [assignment])
+    failed = [f for f in result.findings if not f.ok]
+    assert not failed, "\n".join(f"{f.check} ({f.detail})" for f in failed)
+
+    planted, reports = result.planted[assignment], result.reports[assignment]
+    assert sum(not p.should_pass for p in planted) >= 5
+    assert sum(p.should_pass for p in planted) >= 1
+    for p in planted:
+        report = reports[p.label]
+        failed_tests = {t.name for t in report.tests if not t.passed}
+        if p.should_pass:
+            assert report.score == report.max_score, f"{p.path.name} failed {failed_tests}"
+        else:
+            assert report.score < report.max_score, f"{p.path.name} scored full marks"
+            assert set(p.must_fail) <= failed_tests, f"{p.path.name} passed {set(p.must_fail) - failed_tests}"
+
+    (source,) = course.source_notebooks(assignment)
+    secrets = secret_lines(read_notebook(source))
+    for report in reports.values():
+        for test in report.tests:
+            if test.passed:
+                continue
+            assert test.error and "Traceback" not in test.error and "\n" not in test.error, test
+            assert "x: array" not in test.error, f"{test.name} shows compared arrays"
+            for line in secrets:
+                assert line not in test.error, f"{test.name} message shows hidden line {line!r}"
