@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -73,7 +74,68 @@ class Verify:
         return 0 if result.ok else 1
 
 
-COMMANDS = [Check(), Release(), Verify()]
+class Autograde:
+    """Grade a class's submissions in sandboxes: grades.csv, feedback, gradebook."""
+
+    name = "autograde"
+
+    def add_arguments(self, parser):
+        parser.add_argument("submissions", type=Path, help="folder <student>/<assignment>/<notebook>.ipynb, or a zip")
+        parser.add_argument("--out", type=Path, required=True, help="output folder (an nbgrader course: gradebook.db)")
+        parser.add_argument("--assignment", action="append", help="only this assignment (repeatable; default: all)")
+        parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once (default: cores)")
+        parser.add_argument("--timeout", type=int, default=30, help="seconds per cell (default 30)")
+        parser.add_argument("--notebook-timeout", type=int, default=300, help="seconds per notebook (default 300)")
+        parser.add_argument("--memory", type=int, default=2048, help="MB of memory per sandboxed process (default 2048)")
+        parser.add_argument("--force", action="store_true", help="grade again what is already graded")
+        parser.add_argument("--name-pattern", help="regexp with (?P<student_id>) and (?P<file_id>) for flat zips")
+        parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                            help="run student code without a sandbox (only for code you trust)")
+
+    def run(self, args) -> int:
+        from . import sandbox
+        from .autograde import Autograder, ProgressBar, collect
+
+        course = find_course()
+        ok, why = sandbox.available()
+        if not ok and not args.unsafe_no_sandbox:
+            raise GraderError(f"{why}; refusing to run student code unsandboxed (--unsafe-no-sandbox overrides)")
+        assignments = [course.check_assignment(a) for a in args.assignment] if args.assignment else None
+        limits = sandbox.Limits(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout, memory_mb=args.memory)
+        out = args.out.resolve()
+        submissions = collect(course, args.submissions, out / "submitted", assignments, args.name_pattern)
+        if not submissions:
+            raise GraderError(f"no submissions found in {args.submissions}")
+        grader = Autograder(course, out, limits, args.jobs, force=args.force, use_sandbox=ok, progress=ProgressBar())
+        outcomes = grader.run(submissions)
+        reused = sum(o.reused for o in outcomes)
+        counts = {}
+        for outcome in outcomes:
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        print(f"graded {len(outcomes) - reused}, kept {reused} already graded ({summary}); "
+              f"grades in {out / 'grades.csv'}, feedback in {out / 'feedback'}")
+        return 0
+
+
+class Export:
+    """Write DIR/grades.csv again from the graded results in DIR."""
+
+    name = "export"
+
+    def add_arguments(self, parser):
+        parser.add_argument("out", type=Path, help="the --out folder of grader autograde")
+
+    def run(self, args) -> int:
+        from .autograde import write_grades_csv
+
+        if not (args.out / "results").is_dir():
+            raise GraderError(f"{args.out} holds no graded results (run grader autograde --out {args.out})")
+        print(write_grades_csv(args.out))
+        return 0
+
+
+COMMANDS = [Check(), Release(), Verify(), Autograde(), Export()]
 
 
 def parser() -> argparse.ArgumentParser:

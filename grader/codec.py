@@ -1,0 +1,150 @@
+"""Values to files and back, without pickle: the only way results leave the sandbox.
+
+A value becomes a JSON tree; arrays and tensors go to an .npz file beside it
+(read back with allow_pickle=False), so reading a transcript written by
+untrusted code can never run code.  Anything else (a student's own object, a
+generator, a module) becomes an Opaque placeholder that equals nothing.
+
+This file is copied into the sandbox and imported there, so it imports only
+the standard library, NumPy, and torch when it is already loaded.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import sys
+
+import numpy as np
+
+MAX_DEPTH = 20
+MAX_ITEMS = 100_000
+
+
+class Opaque:
+    """Stands for a value that could not cross the sandbox boundary."""
+
+    def __init__(self, type_name: str, text: str = ""):
+        self.type_name, self.text = type_name, text
+
+    def __eq__(self, other):
+        return False
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"<{self.type_name} from the notebook>"
+
+
+class Encoder:
+    def __init__(self):
+        self.arrays: list[np.ndarray] = []
+        self.items = 0
+
+    def _array(self, array: np.ndarray) -> int:
+        self.arrays.append(np.array(array, copy=True))
+        return len(self.arrays) - 1
+
+    def encode(self, value, depth: int = 0):
+        self.items += 1
+        if depth > MAX_DEPTH or self.items > MAX_ITEMS:
+            return {"__opaque__": type(value).__name__, "text": "too deep or too large"}
+        torch = sys.modules.get("torch")
+        if value is None or isinstance(value, (bool, str)) and type(value) in (bool, str):
+            return value
+        if type(value) is int:
+            return value
+        if type(value) is float:
+            return value if math.isfinite(value) else {"__float__": repr(value)}
+        if isinstance(value, np.ndarray) and type(value) is np.ndarray and value.dtype != object:
+            return {"__ndarray__": self._array(value)}
+        if isinstance(value, np.generic) and not isinstance(value, np.object_):
+            return {"__npscalar__": self._array(np.asarray(value))}
+        if torch is not None and type(value) is torch.Tensor:
+            tensor = value.detach().cpu()
+            dtype = str(tensor.dtype).removeprefix("torch.")
+            if tensor.dtype == torch.bfloat16:
+                tensor = tensor.float()  # exact: bfloat16 -> float32 -> bfloat16 is lossless
+            return {"__tensor__": self._array(tensor.resolve_conj().numpy()), "dtype": dtype,
+                    "requires_grad": bool(value.requires_grad)}
+        if torch is not None and isinstance(value, torch.dtype):
+            return {"__torch_dtype__": str(value).removeprefix("torch.")}
+        if isinstance(value, np.dtype):
+            return {"__np_dtype__": value.str}
+        if type(value) is list:
+            return [self.encode(v, depth + 1) for v in value]
+        if type(value) is tuple or (torch is not None and type(value) is torch.Size):
+            return {"__tuple__": [self.encode(v, depth + 1) for v in value]}
+        if type(value) is dict:
+            return {"__dict__": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
+        if type(value) is complex:
+            return {"__complex__": [value.real, value.imag]}
+        try:
+            text = repr(value)[:200]
+        except Exception:
+            text = ""
+        return {"__opaque__": type(value).__name__, "text": text}
+
+
+def decode(tree, arrays):
+    """Inverse of Encoder.encode, given the arrays read back from the .npz file."""
+    if isinstance(tree, list):
+        return [decode(v, arrays) for v in tree]
+    if not isinstance(tree, dict):
+        return tree
+    if "__ndarray__" in tree:
+        return arrays[tree["__ndarray__"]]
+    if "__npscalar__" in tree:
+        return arrays[tree["__npscalar__"]][()]
+    if "__tensor__" in tree:
+        import torch
+
+        return torch.from_numpy(np.array(arrays[tree["__tensor__"]])).to(getattr(torch, tree["dtype"]))
+    if "__torch_dtype__" in tree:
+        import torch
+
+        return getattr(torch, tree["__torch_dtype__"])
+    if "__np_dtype__" in tree:
+        return np.dtype(tree["__np_dtype__"])
+    if "__tuple__" in tree:
+        return tuple(decode(v, arrays) for v in tree["__tuple__"])
+    if "__dict__" in tree:
+        return {decode(k, arrays): decode(v, arrays) for k, v in tree["__dict__"]}
+    if "__float__" in tree:
+        return float(tree["__float__"])
+    if "__complex__" in tree:
+        return complex(*tree["__complex__"])
+    if "__opaque__" in tree:
+        return Opaque(str(tree["__opaque__"]), str(tree.get("text", "")))
+    raise ValueError(f"unknown value in transcript: {sorted(tree)[:3]}")
+
+
+def dump(tree, arrays, path_stem) -> None:
+    """Write <stem>.json and <stem>.npz (the json last: it marks the pair complete)."""
+    buffer = io.BytesIO()
+    np.savez(buffer, *arrays)
+    with open(f"{path_stem}.npz", "wb") as file:
+        file.write(buffer.getvalue())
+    with open(f"{path_stem}.json.tmp", "w") as file:
+        json.dump(tree, file)
+    import os
+
+    os.replace(f"{path_stem}.json.tmp", f"{path_stem}.json")
+
+
+def load(path_stem, max_bytes: int = 256 * 2**20):
+    """(tree, arrays) read back safely; ValueError if missing, too big or malformed."""
+    import os
+
+    json_path, npz_path = f"{path_stem}.json", f"{path_stem}.npz"
+    for path in (json_path, npz_path):
+        if not os.path.isfile(path) or os.path.islink(path):
+            raise ValueError(f"missing {os.path.basename(path)}")
+        if os.path.getsize(path) > max_bytes:
+            raise ValueError(f"{os.path.basename(path)} is larger than {max_bytes} bytes")
+    with open(json_path) as file:
+        tree = json.load(file)
+    with np.load(npz_path, allow_pickle=False) as npz:
+        arrays = [npz[f"arr_{i}"] for i in range(len(npz.files))]
+    return tree, arrays

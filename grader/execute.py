@@ -1,0 +1,228 @@
+"""Execute one sanitized submission with its kernel in the sandbox.
+
+The Jupyter client (nbclient) runs here, in the trusted grader; only the
+kernel runs in the sandbox, talking over Unix sockets in the submission's
+work folder (the sandbox has no network, not even to this machine).  So the
+outputs recorded in the notebook are what the kernel sent, and no student
+code can edit the notebook file or the verdicts afterwards.
+
+Failures are contained per cell:
+  * a cell that runs past the cell timeout, or a kernel that dies (os._exit,
+    SIGKILL, a crash), costs that cell: its output says what happened, a new
+    kernel is started, the earlier non-test cells are run again to rebuild
+    the state, and execution goes on with the next cell;
+  * past the notebook timeout, the remaining cells are marked as not run;
+  * each cell keeps at most Limits.output_bytes of output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from . import sandbox
+from .notebooks import nbgrader_meta
+
+HERE = Path(__file__).resolve().parent
+MAX_RESTARTS = 5
+MEMORY_SIGNS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
+
+
+@dataclass
+class Execution:
+    notebook: nbformat.NotebookNode
+    transcripts: Path
+    timed_out: bool = False
+    kernel_died: bool = False
+    out_of_memory: bool = False
+    restarts: int = 0
+    seconds: float = 0.0
+    events: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.timed_out:
+            return "timeout"
+        if self.out_of_memory:
+            return "memory"
+        if self.kernel_died:
+            return "kernel_died"
+        return "ok"
+
+
+def error_output(ename: str, evalue: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class SandboxedKernelManager(KernelManager):
+    """Starts `python -m ipykernel_launcher` under prlimit + bwrap, on Unix-socket transport."""
+
+    def __init__(self, *, workdir: Path, slot: int, limits: sandbox.Limits, sandboxed: bool = True, **kwargs):
+        super().__init__(transport="ipc", ip=str(workdir / "kernel"), connection_file=str(workdir / "kernel.json"),
+                         kernel_name="python3", **kwargs)
+        self.workdir, self.slot, self.limits, self.sandboxed = workdir, slot, limits, sandboxed
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        # The kernel's own stdout/stderr (start-up notes, crashes) go to a log beside the submission.
+        log = open(self.workdir.parent / f"{self.workdir.name}.kernel.log", "ab")
+        kw.update(stdout=log, stderr=log)
+        if not self.sandboxed:  # no bwrap --setenv: give the kernel the same variables directly
+            kw["env"] = {**kw.get("env", os.environ), **self.sandbox_env()}
+        try:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        finally:
+            log.close()
+
+    def write_connection_file(self, **kwargs):
+        result = super().write_connection_file(**kwargs)
+        uid = sandbox.sandbox_uid(self.slot)
+        if uid is not None:  # the kernel, as its own user, must read it
+            os.chown(self.connection_file, uid, uid)
+        return result
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        kernel = super().format_kernel_cmd(extra_arguments)
+        if not self.sandboxed:
+            return kernel
+        limits = self.limits
+        prlimit = ["prlimit", f"--as={limits.memory_mb * 2**20}", f"--nproc={limits.processes}",
+                   f"--fsize={limits.file_bytes}", "--core=0", "--"]
+        env = []
+        for key, value in self.sandbox_env().items():
+            env += ["--setenv", key, value]
+        prefix = sandbox.bwrap_prefix(self.workdir, self.slot)
+        split = prefix.index("--")
+        return prlimit + prefix[:split] + ["--clearenv", *env] + prefix[split:] + kernel
+
+    def sandbox_env(self) -> dict[str, str]:
+        env = sandbox.environment(self.workdir)
+        env["PYTHONPATH"] = str(self.workdir / "harness")
+        return env
+
+
+class SandboxedClient(NotebookClient):
+    """nbclient with a per-cell cap on output size."""
+
+    def __init__(self, *args, output_bytes: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.output_bytes = output_bytes
+        self.output_seen: dict[int, int] = {}
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        seen = self.output_seen.get(cell_index, 0)
+        self.output_seen[cell_index] = seen + size
+        if seen + size > self.output_bytes:
+            if seen <= self.output_bytes:
+                outs.append(nbformat.v4.new_output(
+                    "stream", name="stderr", text=f"[grader: output beyond {self.output_bytes} bytes dropped]\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def is_test(cell) -> bool:
+    return cell.cell_type == "code" and bool(nbgrader_meta(cell).get("grade"))
+
+
+def install_harness(workdir: Path, config: dict) -> None:
+    folder = workdir / "harness"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("harness.py", "codec.py"):
+        shutil.copy(HERE / name, folder / name)
+    (folder / "config.json").write_text(json.dumps(config))
+
+
+def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limits, slot: int = 0,
+            use_sandbox: bool = True) -> Execution:
+    """Run every code cell of `notebook` (modified in place) in a sandboxed kernel."""
+    workdir = Path(workdir).resolve()
+    transcripts = workdir / "transcripts"
+    install_harness(workdir, {**harness_config, "out_dir": str(transcripts)})
+    transcripts.mkdir(exist_ok=True)
+    if use_sandbox:
+        sandbox.prepare_workdir(workdir, slot)
+    result = Execution(notebook, transcripts)
+    start = time.monotonic()
+    setup = [f"import harness; harness.install({str(workdir / 'harness' / 'config.json')!r})"]
+    done: list[int] = []  # code cells already run in the current kernel's lifetime or before
+
+    def new_client() -> SandboxedClient:
+        km = SandboxedKernelManager(workdir=workdir, slot=slot, limits=limits, sandboxed=use_sandbox)
+        client = SandboxedClient(notebook, km=km, timeout=limits.cell_timeout, allow_errors=True,
+                                 output_bytes=limits.output_bytes, startup_timeout=60,
+                                 extra_arguments=[f"--IPKernelApp.exec_lines={json.dumps(setup)}",
+                                                  "--IPKernelApp.log_level=ERROR"])
+        client.km = km
+        return client
+
+    def rebuild(client: SandboxedClient) -> None:
+        """A new kernel: run the earlier non-test cells again (their outputs are kept from the first run)."""
+        for index in done:
+            cell = notebook.cells[index]
+            if is_test(cell) or any(o.get("output_type") == "error" for o in cell.outputs):
+                continue
+            kept = cell.outputs
+            cell = nbformat.from_dict(dict(cell))
+            client.execute_cell(cell, index)
+            cell.outputs = kept
+
+    code_cells = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
+    pending = list(code_cells)
+    while pending:
+        client = new_client()
+        try:
+            with client.setup_kernel():
+                rebuild(client)
+                while pending:
+                    index = pending[0]
+                    if time.monotonic() - start > limits.notebook_timeout:
+                        result.timed_out = True
+                        for rest in pending:
+                            notebook.cells[rest].outputs = [error_output(
+                                "TimeoutError", f"not run: the notebook ran longer than its {limits.notebook_timeout} s limit")]
+                        pending = []
+                        break
+                    try:
+                        client.execute_cell(notebook.cells[index], index)
+                    finally:
+                        pending.pop(0)
+                        done.append(index)
+        except CellTimeoutError:
+            result.timed_out = True
+            notebook.cells[done[-1]].outputs.append(error_output(
+                "TimeoutError", f"the cell ran longer than the {limits.cell_timeout} s limit (an endless loop?)"))
+            result.events.append(f"cell {done[-1]}: timeout")
+        except DeadKernelError:
+            result.kernel_died = True
+            notebook.cells[done[-1]].outputs.append(error_output(
+                "DeadKernelError", "the kernel died while running this cell (it exited, crashed or was killed); "
+                "the cells after it ran in a new kernel"))
+            result.events.append(f"cell {done[-1]}: kernel died")
+        except RuntimeError as error:  # the kernel did not even start
+            result.kernel_died = True
+            result.events.append(f"kernel failed to start: {error}")
+            for rest in pending:
+                notebook.cells[rest].outputs = [error_output("DeadKernelError", "not run: the kernel could not start")]
+            pending = []
+        if pending:
+            result.restarts += 1
+            if result.restarts > MAX_RESTARTS:
+                for rest in pending:
+                    notebook.cells[rest].outputs = [error_output("DeadKernelError", "not run: too many kernel restarts")]
+                pending = []
+    for index in code_cells:
+        for output in notebook.cells[index].get("outputs", []):
+            if output.get("output_type") == "error" and any(
+                    sign in f"{output.get('ename')}: {output.get('evalue')}" for sign in MEMORY_SIGNS):
+                result.out_of_memory = True
+    result.seconds = time.monotonic() - start
+    return result

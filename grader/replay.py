@@ -1,0 +1,278 @@
+"""Decide each test's verdict in the trusted grader, from what the sandbox recorded.
+
+In the sandbox, each test cell ran against the student's code and the
+harness recorded every call it made to a student function (arguments before
+and after, result or exception).  Here the same test cells run again, in a
+fresh namespace with genuine libraries, and each student function is a stub
+that checks it gets the same arguments and then plays back the recorded
+result.  The asserts, numpy.testing, torch.testing ... that decide the
+verdict are therefore ours, not the notebook's: patching them in the
+notebook cannot turn a wrong answer into marks.
+
+Some tests cannot be played back from values: tests that build a student's
+class (an nn.Module), take gradients through a student function, or pass it
+a tensor subclass to count its operations.  For those the sandbox's own
+verdict stands (the harness restored the libraries before the test ran);
+`Verdict.replayed` says which kind each verdict is.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import codec
+from .notebooks import nbgrader_meta
+
+
+# Both derive from BaseException so that a test's own `except Exception:` cannot swallow them.
+class Unreplayable(BaseException):
+    """This test depends on more than the values its calls returned."""
+
+
+class ReplayMismatch(BaseException):
+    """The test's calls differ from the ones it made in the sandbox."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    grade_id: str
+    passed: bool
+    error: str | None  # "ErrorType: message" for a failure
+    replayed: bool  # False: the sandbox's verdict was used
+
+
+def student_names(notebook) -> tuple[list[str], list[str]]:
+    """(functions, classes) defined at the top level of the source's solution cells."""
+    functions, classes = [], []
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and nbgrader_meta(cell).get("solution"):
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    functions.append(node.name)
+                elif isinstance(node, ast.ClassDef):
+                    classes.append(node.name)
+    return functions, classes
+
+
+def imported_modules(notebook) -> list[str]:
+    """Top-level modules the source notebook imports (the harness loads them before student code)."""
+    names = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+    return sorted(names)
+
+
+def same(a, b) -> bool:
+    """Exact equality of two decoded values (arrays: same dtype, shape and bits)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype
+                and a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    return type(a) is type(b) and a == b
+
+
+def encoded(value):
+    """A value as the sandbox would have recorded it, decoded again (tensors become numpy here)."""
+    encoder = codec.Encoder()
+    tree = encoder.encode(value)
+    return _plain(tree, encoder.arrays)
+
+
+def _plain(tree, arrays):
+    """Decode, but keep tensors as (dtype name, numpy array) so they compare exactly."""
+    if isinstance(tree, list):
+        return [_plain(v, arrays) for v in tree]
+    if isinstance(tree, dict):
+        if "__tensor__" in tree:
+            return ("tensor", tree["dtype"], arrays[tree["__tensor__"]], tree["requires_grad"])
+        if "__opaque__" in tree:
+            raise Unreplayable(f"an argument of type {tree['__opaque__']} cannot be recorded")
+        if "__tuple__" in tree:
+            return tuple(_plain(v, arrays) for v in tree["__tuple__"])
+        if "__dict__" in tree:
+            return {repr(_plain(k, arrays)): _plain(v, arrays) for k, v in tree["__dict__"]}
+    return codec.decode(tree, arrays) if isinstance(tree, dict) else tree
+
+
+class Playback:
+    """Stubs for the student's functions that play back one test cell's recorded calls."""
+
+    def __init__(self, calls: list, arrays: list):
+        self.calls, self.arrays, self.position = calls, arrays, 0
+
+    def stub(self, name: str):
+        def student_function(*args, **kwargs):
+            return self.play(name, args, kwargs)
+
+        student_function.__name__ = name
+        return student_function
+
+    def play(self, name, args, kwargs):
+        for value in [*args, *kwargs.values()]:
+            _check_replayable(value)
+        if self.position >= len(self.calls):
+            raise ReplayMismatch(f"{name}() was called more often than in the notebook's run of this test")
+        call = self.calls[self.position]
+        self.position += 1
+        if call["name"] != name:
+            raise ReplayMismatch(f"expected a call to {call['name']}(), got {name}()")
+        if not same(encoded(list(args)), _plain(call["args"], self.arrays)) or not same(
+                encoded(dict(kwargs)), _plain(call["kwargs"], self.arrays)):
+            raise ReplayMismatch(
+                f"the inputs this test passed to {name}() differ from those it passed in your notebook "
+                "(did a cell change a library function or a random generator?)")
+        after = codec.decode(call["args_after"], self.arrays)
+        for argument, changed in zip(args, after):
+            _copy_into(argument, changed)  # the student's function modified its input: so does the stub
+        if "raised" in call:
+            raise _exception(call["raised"], call.get("message", ""))
+        return codec.decode(call["returned"], self.arrays)
+
+
+def _check_replayable(value) -> None:
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        if type(value) is not torch.Tensor:
+            raise Unreplayable("a tensor subclass observes the call")
+        if value.requires_grad:
+            raise Unreplayable("the test takes gradients through the call")
+    if isinstance(value, np.ndarray) and type(value) is not np.ndarray:
+        raise Unreplayable("an array subclass observes the call")
+    if callable(value) and not isinstance(value, type):
+        raise Unreplayable("the test passes a function")
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _check_replayable(item)
+
+
+def _copy_into(argument, value) -> None:
+    import sys
+
+    torch = sys.modules.get("torch")
+    if isinstance(argument, np.ndarray) and isinstance(value, np.ndarray) and argument.shape == value.shape:
+        if not np.array_equal(argument, value, equal_nan=argument.dtype.kind in "fc"):
+            argument[...] = value
+    elif torch is not None and isinstance(argument, torch.Tensor) and isinstance(value, torch.Tensor):
+        if argument.shape == value.shape and not torch.equal(argument, value.to(argument.dtype)):
+            with torch.no_grad():
+                argument.copy_(value)
+
+
+BUILTIN_EXCEPTIONS = {name: cls for name, cls in vars(__import__("builtins")).items()
+                      if isinstance(cls, type) and issubclass(cls, BaseException)}
+
+
+def _exception(mro_names: list[str], message: str) -> BaseException:
+    """The recorded exception as the closest built-in class (a student's ValueError subclass stays a ValueError)."""
+    for name in mro_names:
+        if name in BUILTIN_EXCEPTIONS and name not in ("BaseException", "object"):
+            cls = BUILTIN_EXCEPTIONS[name]
+            if issubclass(cls, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                return RuntimeError(f"{mro_names[0]}: {message}")
+            try:
+                return cls(message)
+            except Exception:
+                return RuntimeError(f"{mro_names[0]}: {message}")
+    return RuntimeError(f"{mro_names[0]}: {message}")
+
+
+def replay(notebook, source, transcripts: Path, sandbox_errors: dict[str, str | None]) -> dict[str, Verdict]:
+    """Verdicts for every test cell of the executed `notebook`.
+
+    `source` is the instructor's notebook (it says which names are the
+    student's); `sandbox_errors` maps each grade_id to the error the
+    sandbox run showed, or None.  A test passes only if it passed in the
+    sandbox and its replay here (when possible) passes too.
+    """
+    from .workspace import first_error
+
+    functions, classes = student_names(source)
+    namespace: dict = {"__name__": "__grader_replay__"}
+    verdicts = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        meta = nbgrader_meta(cell)
+        if meta.get("solution"):
+            continue  # the student's code never runs here
+        if not meta.get("grade"):
+            _run_quietly(cell.source, namespace)  # instructor set-up cells (imports)
+            continue
+        grade_id = meta["grade_id"]
+        if sandbox_errors.get(grade_id):
+            verdicts[grade_id] = Verdict(grade_id, False, sandbox_errors[grade_id], replayed=False)
+            continue
+        try:
+            tree, arrays = codec.load(transcripts / grade_id)
+        except ValueError as problem:
+            verdicts[grade_id] = Verdict(grade_id, False, "GradingError: this test could not be observed "
+                                         f"({problem}); did the notebook tamper with the kernel?", replayed=False)
+            continue
+        playback = Playback(tree, arrays)
+        for name in functions:
+            namespace[name] = playback.stub(name)
+        for name in classes:
+            namespace[name] = _unreplayable_class(name)
+        verdicts[grade_id] = _verdict(grade_id, cell.source, namespace, playback, first_error)
+    return verdicts
+
+
+def _verdict(grade_id, source, namespace, playback, first_error) -> Verdict:
+    try:
+        exec(compile(source, f"<test {grade_id}>", "exec"), namespace)
+    except Unreplayable:
+        return Verdict(grade_id, True, None, replayed=False)
+    except ReplayMismatch as mismatch:
+        return Verdict(grade_id, False, f"ReplayMismatch: {mismatch}", replayed=True)
+    except Exception as error:  # the test failed on the recorded values
+        output = {"output_type": "error", "ename": type(error).__name__, "evalue": str(error)}
+        return Verdict(grade_id, False, first_error({"outputs": [output]}), replayed=True)
+    if playback.position != len(playback.calls):
+        return Verdict(grade_id, False, "ReplayMismatch: the test made fewer calls than in your notebook's run",
+                       replayed=True)
+    return Verdict(grade_id, True, None, replayed=True)
+
+
+class _UnreplayableClass(type):
+    """Stands for a student's class: building or checking against it ends the replay."""
+
+    def __call__(cls, *args, **kwargs):
+        raise Unreplayable(f"the test builds a {cls.__name__}")
+
+    def __instancecheck__(cls, instance):
+        raise Unreplayable(f"the test checks for a {cls.__name__}")
+
+    def __subclasscheck__(cls, subclass):
+        raise Unreplayable(f"the test checks for a {cls.__name__}")
+
+
+def _unreplayable_class(name):
+    return _UnreplayableClass(name, (), {})
+
+
+def _run_quietly(source: str, namespace: dict) -> None:
+    try:
+        exec(compile(source, "<set-up>", "exec"), namespace)
+    except Exception:
+        pass  # a set-up cell that fails here fails in the sandbox too, where it is reported

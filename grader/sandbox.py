@@ -1,0 +1,149 @@
+"""Run a student's kernel in a sandbox (Linux: bubblewrap plus resource limits).
+
+What the kernel can see: the operating system and the Python installation
+read-only, the course's support package `coursekit` read-only, and one
+scratch folder of its own (the submission's work folder) read-write.  It
+cannot see the repository (solutions/, the grader's code), the gradebook or
+any other student's folder, because none of them is mounted.  It has no
+network (a new, empty network namespace), its own process tree, and limits
+on memory, processes and file size.  When the grader runs as root, the
+kernel drops to an unprivileged user id of its own (one per parallel slot, so
+the process-count limit is not shared).
+
+`bwrap` comes from Debian's `bubblewrap` package (`make sandbox` installs it).
+Where it is missing (macOS, Windows, a container without user namespaces),
+`available()` says why and the caller decides: `grader autograde` refuses
+unless told `--unsafe-no-sandbox`; `grader check` runs unsandboxed and says so.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+# The kernel runs as this uid (+ slot) when the grader runs as root.
+UNPRIVILEGED_UID = 60000
+
+
+@dataclass(frozen=True)
+class Limits:
+    cell_timeout: int = 30  # seconds per cell
+    notebook_timeout: int = 300  # seconds for the whole notebook, restarts included
+    memory_mb: int = 2048  # address space of each sandboxed process
+    processes: int = 128  # tasks (processes and threads) of the kernel's user
+    output_bytes: int = 1_000_000  # cell output kept per cell; the rest is dropped
+    file_bytes: int = 64 * 2**20  # largest file the kernel may write
+
+
+def available() -> tuple[bool, str]:
+    """(True, '') when a sandbox can be made here, else (False, why not)."""
+    if not sys.platform.startswith("linux"):
+        return False, f"no sandbox on {sys.platform} (bubblewrap is Linux-only)"
+    if shutil.which("bwrap") is None:
+        return False, "bubblewrap is not installed (Debian: apt-get install bubblewrap, or `make sandbox`)"
+    probe = subprocess.run(bwrap_prefix(Path("/tmp"), slot=0) + ["true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        return False, f"bubblewrap cannot create a sandbox here: {probe.stderr.strip() or probe.returncode}"
+    return True, ""
+
+
+def _python_roots() -> list[Path]:
+    """Folders the kernel's Python needs: the venv and the interpreter it points to."""
+    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent.parent}
+    return sorted(roots)
+
+
+def _course_support() -> list[Path]:
+    """Read-only course code that exercises may import (coursekit), never the grader."""
+    try:
+        import coursekit
+    except ImportError:
+        return []
+    return [Path(coursekit.__file__).resolve().parent]
+
+
+def _parents(mount_point: Path) -> list[str]:
+    """bwrap would create a mount point's missing parents as root-only folders: make them 0755."""
+    args = []
+    for parent in reversed(mount_point.parents[:-1]):
+        if not str(parent).startswith(("/usr", "/etc", "/proc", "/dev")):
+            args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+def sandbox_uid(slot: int) -> int | None:
+    return UNPRIVILEGED_UID + slot if os.geteuid() == 0 else None
+
+
+def bwrap_prefix(workdir: Path, slot: int) -> list[str]:
+    """The bwrap command line that runs what follows it inside the sandbox."""
+    workdir = Path(workdir).resolve()
+    args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+            "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
+    if os.geteuid() != 0:
+        args += ["--unshare-user"]  # unprivileged bwrap needs a user namespace
+    args += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for link in ("bin", "sbin", "lib", "lib64", "lib32"):
+        target = Path("/") / link
+        if target.is_symlink():
+            args += ["--symlink", os.readlink(target), str(target)]
+        elif target.is_dir():
+            args += ["--ro-bind", str(target), str(target)]
+    for root in [*_python_roots(), *_course_support()]:
+        args += _parents(root) + ["--ro-bind", str(root), str(root)]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    args += _parents(workdir) + ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    uid = sandbox_uid(slot)
+    if uid is not None:
+        # Real root outside: become an ordinary user inside (no capabilities, no new privileges).
+        args += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+                 "--bounding-set=-all", "--no-new-privs"]
+    else:
+        args += ["--"]
+    return args
+
+
+def environment(workdir: Path) -> dict[str, str]:
+    """A clean environment: nothing of the grader's leaks in."""
+    return {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": "/tmp/matplotlib",
+        "JUPYTER_RUNTIME_DIR": str(Path(workdir).resolve() / "runtime"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+
+
+def prepare_workdir(workdir: Path, slot: int) -> None:
+    """The kernel's only writable folder; owned by its user when we drop privileges."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "runtime").mkdir(exist_ok=True)
+    uid = sandbox_uid(slot)
+    if uid is not None:
+        for path in [workdir, *workdir.rglob("*")]:
+            os.chown(path, uid, uid)
+
+
+def set_limits(limits: Limits):
+    """A preexec function applying the resource limits to the sandbox's processes."""
+
+    def apply() -> None:
+        memory = limits.memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
