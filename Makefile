@@ -6,12 +6,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv browser book test lab release verify bench clean
+.PHONY: help venv browser sandbox book test lab release verify bench clean
 
 help:
 	@echo "make book    set up .venv and build the site into _build/html"
 	@echo "make test    run the whole test suite (installs Chromium first: make browser)"
 	@echo "make browser install headless Chromium (Debian package, needs root) for the site test"
+	@echo "make sandbox install bubblewrap (Debian package, needs root): grader autograde's sandbox"
 	@echo "make lab     open JupyterLab (chapters open as notebooks)"
 	@echo "make release regenerate exercises/ from solutions/"
 	@echo "make verify  check every exercise against its solution and planted wrong submissions"
@@ -38,11 +39,19 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@test -x /usr/bin/chromium || { echo "Chromium is not at /usr/bin/chromium: install Debian's chromium package"; exit 1; }
 
+# bubblewrap, the sandbox in which `grader autograde` runs student kernels
+# (Linux only). Needs root to install; does nothing when bwrap is there.
+sandbox:
+	@command -v bwrap >/dev/null || { \
+	  test "$$(id -u)" = 0 || { echo "bubblewrap is missing: run 'sudo make sandbox' (it installs Debian's bubblewrap package)"; exit 1; }; \
+	  echo "Installing bubblewrap (Debian package) for the grader's sandbox..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
+
 # --warningiserror: a broken reference or citation fails the build.
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --builder html
 
-test: $(STAMP) browser
+test: $(STAMP) browser sandbox
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Jupytext (installed with the course) opens chapters/*.md as notebooks; nbgrader's

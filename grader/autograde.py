@@ -223,6 +223,10 @@ def register(classcourse: ClassCourse, submission: Submission) -> None:
 def sanitize(classcourse: ClassCourse, submission: Submission, notebook) -> nbformat.NotebookNode:
     from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec
 
+    known = {nbgrader_meta(c).get("grade_id") for c in read_notebook(classcourse.course.source_notebooks(submission.assignment)[0]).cells}
+    for cell in notebook.cells:  # a cell claiming a grade_id the instructor never wrote is just a student cell
+        if nbgrader_meta(cell) and nbgrader_meta(cell).get("grade_id") not in known:
+            del cell.metadata["nbgrader"]
     resources = resources_for(classcourse, submission)
     for step in (ClearOutput(), DeduplicateIds(), OverwriteKernelspec(), OverwriteCells(add_missing_cells=True),
                  CheckCellMetadata()):

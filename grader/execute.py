@@ -20,12 +20,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -63,12 +65,14 @@ def error_output(ename: str, evalue: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
-class SandboxedKernelManager(KernelManager):
+class SandboxedKernelManager(AsyncKernelManager):
     """Starts `python -m ipykernel_launcher` under prlimit + bwrap, on Unix-socket transport."""
 
-    def __init__(self, *, workdir: Path, slot: int, limits: sandbox.Limits, sandboxed: bool = True, **kwargs):
-        super().__init__(transport="ipc", ip=str(workdir / "kernel"), connection_file=str(workdir / "kernel.json"),
-                         kernel_name="python3", **kwargs)
+    def __init__(self, *, workdir: Path, slot: int, limits: sandbox.Limits, sandboxed: bool = True, generation: int = 0,
+                 **kwargs):
+        # Each (re)started kernel gets sockets of its own, so nothing of a killed kernel is read by the next client.
+        super().__init__(transport="ipc", ip=str(workdir / f"kernel{generation}"),
+                         connection_file=str(workdir / f"kernel{generation}.json"), kernel_name="python3", **kwargs)
         self.workdir, self.slot, self.limits, self.sandboxed = workdir, slot, limits, sandboxed
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
@@ -133,6 +137,18 @@ def is_test(cell) -> bool:
     return cell.cell_type == "code" and bool(nbgrader_meta(cell).get("grade"))
 
 
+def stop_kernel(km: AsyncKernelManager, slot: int | None) -> None:
+    """Kill the kernel's sandbox (with it, its whole process tree) and anything left under its user id."""
+    try:
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+    except Exception:
+        pass
+    uid = sandbox.sandbox_uid(slot) if slot is not None else None
+    if uid is not None:
+        subprocess.run(["pkill", "-KILL", "-U", str(uid)], capture_output=True)
+
+
 def install_harness(workdir: Path, config: dict) -> None:
     folder = workdir / "harness"
     folder.mkdir(parents=True, exist_ok=True)
@@ -156,7 +172,8 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
     done: list[int] = []  # code cells already run in the current kernel's lifetime or before
 
     def new_client() -> SandboxedClient:
-        km = SandboxedKernelManager(workdir=workdir, slot=slot, limits=limits, sandboxed=use_sandbox)
+        km = SandboxedKernelManager(workdir=workdir, slot=slot, limits=limits, sandboxed=use_sandbox,
+                                    generation=result.restarts)
         client = SandboxedClient(notebook, km=km, timeout=limits.cell_timeout, allow_errors=True,
                                  output_bytes=limits.output_bytes, startup_timeout=60,
                                  extra_arguments=[f"--IPKernelApp.exec_lines={json.dumps(setup)}",
@@ -213,6 +230,8 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
             for rest in pending:
                 notebook.cells[rest].outputs = [error_output("DeadKernelError", "not run: the kernel could not start")]
             pending = []
+        finally:
+            stop_kernel(client.km, slot if use_sandbox else None)
         if pending:
             result.restarts += 1
             if result.restarts > MAX_RESTARTS:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from . import codec
-from .notebooks import nbgrader_meta
+from .notebooks import grade_cells, nbgrader_meta
 
 
 # Both derive from BaseException so that a test's own `except Exception:` cannot swallow them.
@@ -209,15 +209,15 @@ def replay(notebook, source, transcripts: Path, sandbox_errors: dict[str, str | 
 
     functions, classes = student_names(source)
     namespace: dict = {"__name__": "__grader_replay__"}
+    for cell in source.cells:  # the instructor's set-up cells (imports), never a cell from the submission
+        meta = nbgrader_meta(cell)
+        if cell.cell_type == "code" and not meta.get("solution") and not meta.get("grade"):
+            _run_quietly(cell.source, namespace)
+    tests = {gid: cell.source for gid, cell in grade_cells(source).items() if not nbgrader_meta(cell).get("solution")}
     verdicts = {}
     for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
         meta = nbgrader_meta(cell)
-        if meta.get("solution"):
-            continue  # the student's code never runs here
-        if not meta.get("grade"):
-            _run_quietly(cell.source, namespace)  # instructor set-up cells (imports)
+        if cell.cell_type != "code" or meta.get("grade_id") not in tests:
             continue
         grade_id = meta["grade_id"]
         if sandbox_errors.get(grade_id):
@@ -234,7 +234,7 @@ def replay(notebook, source, transcripts: Path, sandbox_errors: dict[str, str | 
             namespace[name] = playback.stub(name)
         for name in classes:
             namespace[name] = _unreplayable_class(name)
-        verdicts[grade_id] = _verdict(grade_id, cell.source, namespace, playback, first_error)
+        verdicts[grade_id] = _verdict(grade_id, tests[grade_id], namespace, playback, first_error)
     return verdicts
 
 

@@ -1,0 +1,297 @@
+"""`grader autograde` against a class of attacks, graded together in one sandboxed run.
+
+Each attack is a small notebook with the score and status it must end with.
+They are graded in one batch beside honest submissions, so the test also
+checks that no attack disturbs the others' grades.  Exercise 08-hybrids
+(plain Python: fast kernels) carries most attacks; 01-matmul the ones aimed
+at numpy's assertion helpers.
+"""
+
+import copy
+import csv
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader import sandbox
+from grader.course import Course
+from grader.notebooks import grade_cells, nbgrader_meta, read_notebook, solution_cells
+from grader.planted import solution_code
+from grader.release import secret_lines
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE = Course(ROOT)
+GRADER = [sys.executable, "-m", "grader.cli"]
+FULL = 10.0  # both assignments are worth 10 points
+
+pytestmark = [
+    pytest.mark.xdist_group("autograde"),
+    pytest.mark.skipif(not sandbox.available()[0], reason=f"no sandbox: {sandbox.available()[1]}"),
+]
+
+
+def released(assignment):
+    (source,) = COURSE.source_notebooks(assignment)
+    return read_notebook(COURSE.exercises / assignment / source.name)
+
+
+def answers(assignment):
+    (source,) = COURSE.source_notebooks(assignment)
+    return {gid: solution_code(c.source) for gid, c in solution_cells(read_notebook(source)).items()}
+
+
+def notebook(assignment, replace=None, before="", after=""):
+    """The released notebook with the solution's answers, some replaced, and extra code cells."""
+    nb = copy.deepcopy(released(assignment))
+    code = {**answers(assignment), **(replace or {})}
+    for grade_id, cell in solution_cells(nb).items():
+        cell.source = code[grade_id]
+    first_solution = next(i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("solution"))
+    if before:
+        nb.cells.insert(first_solution, nbformat.v4.new_code_cell(before))
+    if after:
+        nb.cells.append(nbformat.v4.new_code_cell(after))
+    return nb
+
+
+WRONG_PATTERN = {"layer-pattern": "def layer_pattern(n_layers, attention_every):\n    return ['mamba'] * n_layers\n"}
+WRONG_TILED = {"tiled-matmul": "import numpy as np\n\ndef tiled_matmul(A, B, tile=32):\n"
+               "    if A.shape[1] != B.shape[0]:\n        raise ValueError('shapes')\n"
+               "    return np.zeros((A.shape[0], B.shape[1]))\n"}
+# Points lost by WRONG_PATTERN / WRONG_TILED alone: 3 (test-layer-pattern) and 5 (shapes 3 + dtypes 2).
+
+
+def attacks(port: int = 9):
+    """student id -> (assignment, notebook or raw bytes or None, expected status, expected score)."""
+    h, m = "08-hybrids", "01-matmul"
+    patched_bodies = {
+        "layer-pattern": "import builtins\n"
+        "def layer_pattern(n_layers, attention_every):\n"
+        "    builtins.all = lambda *a: True\n"  # patched at call time, inside the test
+        "    builtins.sorted = lambda x, **k: list(x)\n"
+        "    return ['mamba'] * n_layers\n"
+    }
+    steal = {"layer-pattern": WRONG_PATTERN["layer-pattern"] + (
+        "\nimport glob, json, sqlite3\n"
+        f"for path in glob.glob('/work/**/solutions/08-hybrids/*.ipynb', recursive=True) + [{str(ROOT / 'solutions' / '08-hybrids' / 'hybrids.ipynb')!r}]:\n"
+        "    try:\n        cells = json.load(open(path))['cells']\n    except OSError:\n        continue\n"
+        "    for cell in cells:\n"
+        "        if 'def layer_pattern' in ''.join(cell['source']):\n"
+        "            exec(''.join(cell['source']))\n"
+        "for path in glob.glob('/tmp/**/gradebook.db', recursive=True) + glob.glob('/work/**/gradebook.db', recursive=True):\n"
+        "    hidden = sqlite3.connect(path).execute('select source from source_cell').fetchall()\n"
+        "    raise SystemExit(f'read the gradebook: {len(hidden)} cells')\n")}
+    wrong_with_deleted_test = notebook(h, WRONG_PATTERN)
+    wrong_with_deleted_test.cells = [c for c in wrong_with_deleted_test.cells
+                                     if nbgrader_meta(c).get("grade_id") != "test-layer-pattern"]
+    wrong_with_edited_test = notebook(h, WRONG_PATTERN)
+    grade_cells(wrong_with_edited_test)["test-layer-pattern"].source = "pass"
+    duplicated = notebook(h, WRONG_PATTERN)
+    test_cell = grade_cells(duplicated)["test-kv-cache-bytes"]
+    duplicated.cells.append(copy.deepcopy(test_cell))
+    forged = notebook(h, WRONG_PATTERN)
+    grade_cells(forged)["test-layer-pattern"].metadata.nbgrader["points"] = 1000
+    for cell in solution_cells(forged).values():
+        cell.metadata.nbgrader.update(grade=True, points=500)
+    wrong_kernel = notebook(h)
+    wrong_kernel.metadata.kernelspec = {"name": "julia-1.9", "display_name": "Julia", "language": "julia"}
+    return {
+        "honest-solution": (h, notebook(h), "ok", FULL),
+        "honest-wrong": (h, notebook(h, WRONG_PATTERN), "ok", FULL - 3),
+        "patch-assert-helpers": (m, notebook(m, WRONG_TILED, before=(
+            "import numpy as np, numpy.testing\n"
+            "np.testing.assert_allclose = lambda *a, **k: None\nnp.allclose = lambda *a, **k: True\n"
+            "np.isclose = lambda *a, **k: True\n")), "ok", FULL - 5),
+        "patch-inside-function": (m, notebook(m, {"tiled-matmul": (
+            "import numpy as np\n\ndef tiled_matmul(A, B, tile=32):\n"
+            "    import numpy.testing\n    numpy.testing.assert_allclose = lambda *a, **k: None\n"
+            "    if A.shape[1] != B.shape[0]:\n        raise ValueError('shapes')\n"
+            "    return np.zeros((A.shape[0], B.shape[1]))\n")}), "ok", FULL - 5),
+        "patch-builtins": (h, notebook(h, patched_bodies, before=(
+            "import builtins\nbuiltins.all = lambda *a: True\nbuiltins.any = lambda *a: True\n")), "ok", FULL - 3),
+        "read-solutions": (h, notebook(h, steal), "ok", FULL - 3),
+        "write-outside": (h, notebook(h, after=(
+            f"for path in [{str(ROOT / 'PWNED')!r}, '/tmp/grader-attack-marker', '/etc/pwned']:\n"
+            "    try:\n        open(path, 'w').write('x')\n    except OSError:\n        pass\n")), "ok", FULL),
+        "network": (h, notebook(h, after=(
+            "import socket\ntry:\n"
+            f"    socket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'leak')\n"
+            "except OSError:\n    pass\n")), "ok", FULL),
+        "infinite-loop": (h, notebook(h, {"layer-pattern": (
+            "def layer_pattern(n_layers, attention_every):\n    while True:\n        pass\n")}), "timeout", FULL - 3),
+        "fork-bomb": (h, notebook(h, before=(
+            "import os, time\nfor _ in range(100000):\n    try:\n        pid = os.fork()\n"
+            "    except OSError:\n        break\n    if pid == 0:\n        time.sleep(120)\n        os._exit(0)\n")),
+            "ok", FULL),
+        "memory-bomb": (h, notebook(h, before="hog = bytearray(16 * 2**30)\n"), "memory", FULL),
+        "os-exit": (h, notebook(h, before="import os\nos._exit(0)\n"), "kernel_died", FULL),
+        "sys-exit": (h, notebook(h, before="import sys\nsys.exit(1)\n"), "ok", FULL),
+        "sigkill-own-kernel": (h, notebook(h, after="import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"),
+                               "kernel_died", FULL),
+        "huge-output": (h, notebook(h, before="print('x' * 100_000_000)\n"), "ok", FULL),
+        "deleted-test": (h, wrong_with_deleted_test, "ok", FULL - 3),
+        "edited-test": (h, wrong_with_edited_test, "ok", FULL - 3),
+        "duplicated-test": (h, duplicated, "ok", FULL - 3),
+        "forged-points": (h, forged, "ok", FULL - 3),
+        "malformed-json": (h, b'{"cells": [', "invalid_notebook", 0.0),
+        "wrong-kernel-name": (h, wrong_kernel, "ok", FULL),
+        "missing-notebook": (h, None, "missing", 0.0),
+        "correct-with-warnings": (h, notebook(h, before=(
+            "import sys, warnings\nwarnings.warn('a harmless warning')\n"
+            "print('noise on stderr', file=sys.stderr)\n"), after="warnings.warn('another one')\n"), "ok", FULL),
+        "correct-other-style": (h, notebook(h, {"layer-pattern": (
+            "def layer_pattern(n_layers, attention_every):\n"
+            "    if min(n_layers, attention_every) < 1:\n        raise ValueError('at least 1')\n"
+            "    kinds = []\n    for block_start in range(0, n_layers, attention_every):\n"
+            "        for offset in range(min(attention_every, n_layers - block_start)):\n"
+            "            kinds.append('attention' if offset == attention_every // 2 else 'mamba')\n"
+            "    return kinds\n")}), "ok", FULL),
+    }
+
+
+def write_submissions(folder: Path, port: int) -> dict:
+    cases = attacks(port)
+    for student, (assignment, content, _, _) in cases.items():
+        (source,) = COURSE.source_notebooks(assignment)
+        target = folder / student / assignment / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if content is None:
+            continue
+        target.write_bytes(content if isinstance(content, bytes) else nbformat.writes(content).encode())
+    return cases
+
+
+def grades(out: Path) -> dict:
+    with open(out / "grades.csv") as file:
+        return {row["student_id"]: row for row in csv.DictReader(file)}
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """One autograde run over all attacks, with a listening socket the sandbox must not reach."""
+    folder = tmp_path_factory.mktemp("class")
+    connections = []
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    cases = write_submissions(folder / "submissions", server.getsockname()[1])
+    server.listen()
+    server.settimeout(0.5)
+
+    def accept():
+        while not stop.is_set():
+            try:
+                connections.append(server.accept())
+            except OSError:
+                pass
+
+    stop = threading.Event()
+    listener = threading.Thread(target=accept, daemon=True)
+    listener.start()
+    out = folder / "out"
+    run = subprocess.run([*GRADER, "autograde", str(folder / "submissions"), "--out", str(out), "--jobs", "2",
+                          "--timeout", "8", "--memory", "2048"], capture_output=True, text=True, cwd=ROOT)
+    stop.set()
+    listener.join()
+    server.close()
+    return {"cases": cases, "out": out, "run": run, "connections": connections, "folder": folder}
+
+
+def test_the_batch_completes(batch):
+    assert batch["run"].returncode == 0, batch["run"].stderr
+
+
+@pytest.mark.parametrize("student", list(attacks()))
+def test_attack_ends_with_its_score_and_status(batch, student):
+    assignment, _, status, score = batch["cases"][student]
+    row = grades(batch["out"])[student]
+    assert row["assignment"] == assignment
+    assert (row["status"], float(row["score"])) == (status, score), (Path(batch["out"] / "logs" / student /
+                                                                          f"{assignment}.log").read_text())
+    assert float(row["max_score"]) == FULL
+
+
+def test_nothing_escaped_the_sandbox(batch):
+    assert not (ROOT / "PWNED").exists()
+    assert not Path("/tmp/grader-attack-marker").exists()
+    assert not Path("/etc/pwned").exists()
+    assert batch["connections"] == [], "a sandboxed kernel reached a socket on this machine"
+    leftover = subprocess.run(["pgrep", "-u", f"{sandbox.UNPRIVILEGED_UID},{sandbox.UNPRIVILEGED_UID + 1}"],
+                              capture_output=True, text=True)
+    assert leftover.stdout.strip() == "" or os.geteuid() != 0, "sandboxed processes outlived the grading"
+
+
+def test_feedback_and_logs_leak_no_hidden_test(batch):
+    secrets = set()
+    for assignment in ("08-hybrids", "01-matmul"):
+        (source,) = COURSE.source_notebooks(assignment)
+        secrets |= {line for line in secret_lines(read_notebook(source)) if len(line) >= 16}
+    pages = list((batch["out"] / "feedback").rglob("*.html")) + list((batch["out"] / "logs").rglob("*.log"))
+    assert len(pages) >= 2 * len(batch["cases"])
+    for page in pages:
+        text = page.read_text()
+        leaked = [line for line in secrets if line in text]
+        assert not leaked, f"{page.name} shows hidden test lines: {leaked[:2]}"
+    huge = batch["out"] / "feedback" / "huge-output" / "08-hybrids.html"
+    assert huge.stat().st_size < 2_000_000
+
+
+def test_gradebook_has_the_grades_for_nbgrader_export(batch):
+    out = batch["out"]
+    export = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "export", "--to", str(out / "export.csv")],
+                            cwd=out, capture_output=True, text=True,
+                            env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+    assert export.returncode == 0, export.stderr[-2000:]
+    with open(out / "export.csv") as file:
+        rows = {(r["student_id"], r["assignment"]): float(r["score"]) for r in csv.DictReader(file)}
+    for student, row in grades(out).items():
+        assert rows[(student, row["assignment"])] == float(row["score"])
+
+
+def test_a_rerun_grades_only_what_is_missing_or_changed(batch, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(batch["out"], out)
+    results = out / "results"
+    (results / "honest-wrong" / "08-hybrids.json").unlink()  # as if killed before this one finished
+    (results / "sys-exit" / "08-hybrids.json").write_text('{"truncated')  # a torn write
+    changed = batch["folder"] / "submissions" / "honest-solution" / "08-hybrids" / "hybrids.ipynb"
+    original = changed.read_bytes()
+    changed.write_bytes(nbformat.writes(notebook("08-hybrids", WRONG_PATTERN)).encode())
+    try:
+        run = subprocess.run([*GRADER, "autograde", str(batch["folder"] / "submissions"), "--out", str(out),
+                              "--jobs", "2", "--timeout", "8", "--assignment", "08-hybrids"],
+                             capture_output=True, text=True, cwd=ROOT)
+    finally:
+        changed.write_bytes(original)
+    assert run.returncode == 0, run.stderr
+    assert "graded 3," in run.stdout, run.stdout
+    rows = grades(out)
+    assert float(rows["honest-solution"]["score"]) == FULL - 3  # regraded: its notebook changed
+    assert float(rows["honest-wrong"]["score"]) == FULL - 3
+    assert rows["sys-exit"]["status"] == "ok"
+
+
+def test_a_zip_from_an_lms_grades_like_the_folder(batch, tmp_path):
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for student in ("honest-solution", "honest-wrong"):
+            path = batch["folder"] / "submissions" / student / "08-hybrids" / "hybrids.ipynb"
+            zipped.write(path, f"{student.replace('-', '')}_12345_67890_hybrids.ipynb")
+        zipped.writestr("../../escape_hybrids.ipynb", "{}")  # a hostile name: read, never extracted
+    out = tmp_path / "out"
+    run = subprocess.run([*GRADER, "autograde", str(archive), "--out", str(out), "--jobs", "2"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    rows = grades(out)
+    assert float(rows["honestsolution"]["score"]) == FULL
+    assert float(rows["honestwrong"]["score"]) == FULL - 3
+    assert rows["escape"]["status"] == "invalid_notebook"
+    assert not (tmp_path.parent / "escape_hybrids.ipynb").exists()
