@@ -24,6 +24,7 @@ where it stopped, and nothing half-written is ever taken for a grade.
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import io
@@ -220,15 +221,42 @@ def register(classcourse: ClassCourse, submission: Submission) -> None:
         gradebook.update_or_create_submission(submission.assignment, submission.student)
 
 
+def restore_nbgrader_cells(notebook, source):
+    """Every nbgrader cell once, with the instructor's metadata; deleted test cells put back.
+
+    A cell's nbgrader metadata (grade, points, grade_id) is the instructor's, whatever the submission says;
+    a second cell with the same grade_id, or one with a grade_id the instructor never wrote, is only a
+    student cell.  nbgrader's OverwriteCells then restores each test cell's source from the gradebook.
+    """
+    known = {nbgrader_meta(c)["grade_id"]: c for c in source.cells if nbgrader_meta(c).get("grade_id")}
+    seen = set()
+    for cell in notebook.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if "nbgrader" in cell.get("metadata", {}):
+            del cell.metadata["nbgrader"]
+        if grade_id in known and grade_id not in seen and cell.cell_type == known[grade_id].cell_type:
+            cell.metadata["nbgrader"] = copy.deepcopy(known[grade_id].metadata["nbgrader"])
+            seen.add(grade_id)
+    order = list(known)
+    for grade_id, cell in known.items():
+        if grade_id in seen or not (cell.cell_type == "code" and nbgrader_meta(cell).get("grade")):
+            continue
+        earlier = [g for g in order[:order.index(grade_id)] if g in seen]
+        position = len(notebook.cells)
+        if earlier:
+            position = 1 + next(i for i, c in enumerate(notebook.cells) if nbgrader_meta(c).get("grade_id") == earlier[-1])
+        notebook.cells.insert(position, copy.deepcopy(cell))
+        seen.add(grade_id)
+    return notebook
+
+
 def sanitize(classcourse: ClassCourse, submission: Submission, notebook) -> nbformat.NotebookNode:
     from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec
 
-    known = {nbgrader_meta(c).get("grade_id") for c in read_notebook(classcourse.course.source_notebooks(submission.assignment)[0]).cells}
-    for cell in notebook.cells:  # a cell claiming a grade_id the instructor never wrote is just a student cell
-        if nbgrader_meta(cell) and nbgrader_meta(cell).get("grade_id") not in known:
-            del cell.metadata["nbgrader"]
+    source = read_notebook(classcourse.course.source_notebooks(submission.assignment)[0])
+    notebook = restore_nbgrader_cells(notebook, source)
     resources = resources_for(classcourse, submission)
-    for step in (ClearOutput(), DeduplicateIds(), OverwriteKernelspec(), OverwriteCells(add_missing_cells=True),
+    for step in (ClearOutput(), DeduplicateIds(), OverwriteKernelspec(), OverwriteCells(),
                  CheckCellMetadata()):
         notebook, resources = step.preprocess(notebook, resources)
     return notebook
