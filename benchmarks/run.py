@@ -7,10 +7,16 @@ machine.  A ratio above 1 means over budget.
     book build            cold build; warm rebuild after a one-line prose edit <= 0.05 x cold
     grader check          one notebook against hidden tests  <= 30 s
     tiled vs NumPy        exercise 01's solution against A @ B (how much slower Python loops are)
+    autograde vs nbgrader 50 submissions of exercise 01 (correct, wrong, crashing), graded by
+                          `grader autograde` (sandboxed, parallel) and by plain `nbgrader autograde`:
+                          speed-up >= 1.5
+
+    python benchmarks/run.py [chapters|book|check|tiled|autograde ...]   (default: all)
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import shutil
 import subprocess
@@ -26,11 +32,15 @@ BIN = Path(sys.executable).parent
 CHAPTER_BUDGET_S = 90
 CHECK_BUDGET_S = 30
 WARM_REBUILD_RATIO = 0.05
+AUTOGRADE_SPEEDUP = 1.5
+CLASS_SIZE = 50
 
 
 def seconds(command: list[str], cwd: Path = ROOT) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    run = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{run.stderr[-3000:]}")
     return time.perf_counter() - start
 
 
@@ -77,8 +87,53 @@ def tiled_versus_numpy() -> None:
     print(f"tiled_matmul / A @ B at n=256     ratio {tiled / plain:.1f}  (Python loops over blocks vs one BLAS call)")
 
 
+def class_of_submissions(folder: Path) -> int:
+    """CLASS_SIZE notebooks of exercise 01: the solution, planted right and wrong answers, and crashes."""
+    import nbformat
+
+    from grader.course import Course
+    from grader.planted import build_notebook, planted_submissions
+
+    course = Course(ROOT)
+    assignment = "01-matmul"
+    (source,) = course.source_notebooks(assignment)
+    kinds = [nbformat.read(str(source), as_version=4)]
+    kinds += [build_notebook(course, assignment, planted) for planted in planted_submissions(course, assignment)]
+    for crash in ("import os\nos._exit(1)\n", "raise RuntimeError('a bug in my notebook')\n"):
+        crashing = nbformat.read(str(source), as_version=4)
+        crashing.cells.insert(1, nbformat.v4.new_code_cell(crash))
+        kinds.append(crashing)
+    for i in range(CLASS_SIZE):
+        target = folder / f"student{i:03d}" / assignment / source.name
+        target.parent.mkdir(parents=True)
+        nbformat.write(kinds[i % len(kinds)], str(target))
+    return len(kinds)
+
+
+def autograde_versus_nbgrader() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+        folder = Path(folder)
+        kinds = class_of_submissions(folder / "submissions")
+        ours = seconds([str(BIN / "grader"), "autograde", str(folder / "submissions"), "--out", str(folder / "graded"),
+                        "--assignment", "01-matmul"])
+        course = folder / "nbgrader-course"
+        shutil.copytree(ROOT / "solutions" / "01-matmul", course / "source" / "01-matmul")
+        shutil.copytree(folder / "submissions", course / "submitted")
+        (course / "nbgrader_config.py").write_text(
+            "c = get_config()\nc.CourseDirectory.course_id = 'bench'\n"
+            "c.IgnorePattern.enabled = True\nc.IgnorePattern.pattern = '.'\n")  # same tolerance of warnings
+        env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+        start = time.perf_counter()
+        for step in (["generate_assignment", "01-matmul"], ["autograde", "01-matmul"]):
+            subprocess.run([str(BIN / "nbgrader"), *step], cwd=course, env=env, capture_output=True)
+        plain = time.perf_counter() - start
+    print(f"autograde {CLASS_SIZE} submissions ({kinds} kinds)  grader {ours:6.1f} s   nbgrader {plain:6.1f} s   "
+          f"speed-up {plain / ours:.2f}x   target >= {AUTOGRADE_SPEEDUP}x")
+
+
+BENCHMARKS = {"chapters": lambda: chapter_seconds(), "book": lambda: book_build(), "check": lambda: check_seconds(),
+              "tiled": lambda: tiled_versus_numpy(), "autograde": lambda: autograde_versus_nbgrader()}
+
 if __name__ == "__main__":
-    chapter_seconds()
-    book_build()
-    check_seconds()
-    tiled_versus_numpy()
+    for name in sys.argv[1:] or list(BENCHMARKS):
+        BENCHMARKS[name]()

@@ -36,6 +36,7 @@ import shutil
 import sys
 import threading
 import time
+import traceback
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -327,6 +328,7 @@ class Autograder:
         self.use_sandbox = use_sandbox
         self.progress = progress or (lambda outcome, done, total: None)
         self.sources = {}
+        self.failures: list[Submission] = []  # not graded because of an error in the grader itself
 
     def run(self, submissions: list[Submission]) -> list[Outcome]:
         _prepare_nbgrader()
@@ -362,9 +364,15 @@ class Autograder:
                     outcomes.append(prepared)
                     self.progress(prepared, len(outcomes), total)
                 else:
-                    futures.append(pool.submit(run_one, prepared))
-            for future in futures:
-                outcome = self._finish(*future.result())
+                    futures.append((submission, pool.submit(run_one, prepared)))
+            for submission, future in futures:
+                try:
+                    outcome = self._finish(*future.result())
+                except Exception:  # a fault of the grader, not the student: no result, so a rerun retries
+                    self.failures.append(submission)
+                    log = self.classcourse.root / "logs" / submission.student / f"{submission.assignment}.error.log"
+                    _write_atomically(log, traceback.format_exc())
+                    continue
                 outcomes.append(outcome)
                 self.progress(outcome, len(outcomes), total)
         self.write_csv()

@@ -115,7 +115,10 @@ class Autograde:
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         print(f"graded {len(outcomes) - reused}, kept {reused} already graded ({summary}); "
               f"grades in {out / 'grades.csv'}, feedback in {out / 'feedback'}")
-        return 0
+        for failed in grader.failures:
+            print(f"grader: could not grade {failed.student}/{failed.assignment} (an error in the grader: see "
+                  f"{out / 'logs' / failed.student / (failed.assignment + '.error.log')}); rerun to retry", file=sys.stderr)
+        return 1 if grader.failures else 0
 
 
 class Export:
