@@ -34,6 +34,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -405,14 +406,17 @@ class Autograder:
 
         config = {"test_cells": {cell_hash(c.source): nbgrader_meta(c)["grade_id"] for c in notebook.cells if is_test(c)},
                   "student_names": functions, "preload": imported_modules(source)}
-        workdir = self.classcourse.root / "work" / submission.student / submission.assignment
-        shutil.rmtree(workdir, ignore_errors=True)
+        # A short path of its own: the kernel's Unix sockets live there (at most 107 bytes of path).
+        workdir = Path(tempfile.mkdtemp(prefix="grader-"))
         executed = execute(notebook, workdir, config, self.limits, slot=slot, use_sandbox=self.use_sandbox)
         return submission, executed
 
     def _finish(self, submission: Submission, executed: Execution) -> Outcome:
         """Steps 4-6 (main thread)."""
-        verdicts = judge(executed, self.sources[submission.assignment])
+        try:
+            verdicts = judge(executed, self.sources[submission.assignment])
+        finally:
+            shutil.rmtree(executed.transcripts.parent, ignore_errors=True)  # holds hidden inputs: keep nothing
         score, max_score = record_scores(self.classcourse, submission, executed.notebook)
         autograded = self.classcourse.root / "autograded" / submission.student / submission.assignment / f"{submission.notebook}.ipynb"
         _write_atomically(autograded, nbformat.writes(executed.notebook))
@@ -422,6 +426,8 @@ class Autograder:
         for grade_id, verdict in verdicts.items():
             how = "replayed outside the sandbox" if verdict.replayed else "sandbox verdict"
             lines.append(f"  {'pass' if verdict.passed else 'FAIL'} {grade_id} ({how}) {verdict.error or ''}".rstrip())
+        if executed.status != "ok" and executed.kernel_log:
+            lines += ["kernel output (last lines):", *executed.kernel_log.splitlines()]
         self._report(outcome, lines, feedback_html(executed.notebook, self.release_of(submission), outcome))
         return outcome
 

@@ -86,7 +86,7 @@ class Autograde:
         parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once (default: cores)")
         parser.add_argument("--timeout", type=int, default=30, help="seconds per cell (default 30)")
         parser.add_argument("--notebook-timeout", type=int, default=300, help="seconds per notebook (default 300)")
-        parser.add_argument("--memory", type=int, default=2048, help="MB of memory per sandboxed process (default 2048)")
+        parser.add_argument("--memory", type=int, default=4096, help="MB of address space per sandboxed process (default 4096)")
         parser.add_argument("--force", action="store_true", help="grade again what is already graded")
         parser.add_argument("--name-pattern", help="regexp with (?P<student_id>) and (?P<file_id>) for flat zips")
         parser.add_argument("--unsafe-no-sandbox", action="store_true",

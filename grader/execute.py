@@ -48,6 +48,7 @@ class Execution:
     out_of_memory: bool = False
     restarts: int = 0
     seconds: float = 0.0
+    kernel_log: str = ""  # the end of what the kernel process printed (start-up notes, crashes)
     events: list[str] = field(default_factory=list)
 
     @property
@@ -77,7 +78,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         # The kernel's own stdout/stderr (start-up notes, crashes) go to a log beside the submission.
-        log = open(self.workdir.parent / f"{self.workdir.name}.kernel.log", "ab")
+        log = open(self.workdir / "kernel.log", "ab")
         kw.update(stdout=log, stderr=log)
         if not self.sandboxed:  # no bwrap --setenv: give the kernel the same variables directly
             kw["env"] = {**kw.get("env", os.environ), **self.sandbox_env()}
@@ -244,4 +245,7 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
                     sign in f"{output.get('ename')}: {output.get('evalue')}" for sign in MEMORY_SIGNS):
                 result.out_of_memory = True
     result.seconds = time.monotonic() - start
+    log = workdir / "kernel.log"
+    if log.exists():
+        result.kernel_log = log.read_text(errors="replace")[-2000:]
     return result

@@ -34,7 +34,7 @@ UNPRIVILEGED_UID = 60000
 class Limits:
     cell_timeout: int = 30  # seconds per cell
     notebook_timeout: int = 300  # seconds for the whole notebook, restarts included
-    memory_mb: int = 2048  # address space of each sandboxed process
+    memory_mb: int = 4096  # address space of each sandboxed process
     processes: int = 128  # tasks (processes and threads) of the kernel's user
     output_bytes: int = 1_000_000  # cell output kept per cell; the rest is dropped
     file_bytes: int = 64 * 2**20  # largest file the kernel may write

@@ -298,3 +298,39 @@ def test_a_zip_from_an_lms_grades_like_the_folder(batch, tmp_path):
     assert float(rows["honestwrong"]["score"]) == FULL - 3
     assert rows["escape"]["status"] == "invalid_notebook"
     assert not (tmp_path.parent / "escape_hybrids.ipynb").exists()
+
+
+def test_every_shipped_exercise_grades_the_same_as_grader_verify(tmp_path):
+    """Solutions full, releases 0, planted answers as `grader verify` says: replay must not change a verdict."""
+    from grader.planted import build_notebook, planted_submissions
+
+    expected = {}
+    for assignment in COURSE.assignments():
+        (source,) = COURSE.source_notebooks(assignment)
+        planted = planted_submissions(COURSE, assignment)
+        correct = [p for p in planted if p.should_pass][:1]
+        wrong = [p for p in planted if not p.should_pass][:2]
+        notebooks = {"solution": read_notebook(source), "release": released(assignment)}
+        notebooks |= {p.label: build_notebook(COURSE, assignment, p) for p in correct + wrong}
+        for student, nb in notebooks.items():
+            target = tmp_path / "class" / student / assignment / source.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, str(target))
+            should_pass = student == "solution" or student.startswith("correct")
+            expected[(student, assignment)] = "full" if should_pass else ("zero" if student == "release" else "below")
+    out = tmp_path / "out"
+    run = subprocess.run([*GRADER, "autograde", str(tmp_path / "class"), "--out", str(out), "--jobs", "2"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    with open(out / "grades.csv") as file:
+        rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(file)}
+    for key, want in expected.items():
+        row = rows[key]
+        score, top = float(row["score"]), float(row["max_score"])
+        got = "full" if score == top else ("zero" if score == 0 else "below")
+        if want == "below":
+            assert got != "full", f"{key}: a planted wrong answer scored full"
+        else:
+            assert got == want, f"{key}: expected {want}, got {score}/{top}\n" + (
+                out / "logs" / key[0] / f"{key[1]}.log").read_text()
+        assert row["status"] == "ok" and (out / "feedback" / key[0] / f"{key[1]}.html").exists()
