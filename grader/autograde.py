@@ -472,6 +472,24 @@ def write_grades_csv(root: Path) -> Path:
     return Path(root) / "grades.csv"
 
 
+def regenerate_feedback(root: Path) -> list[Path]:
+    """DIR/feedback/<student>/<assignment>.html again, from the autograded notebooks and results in DIR."""
+    root, pages = Path(root), []
+    for path in sorted((root / "results").glob("*/*.json")):
+        data = json.loads(path.read_text())
+        student, assignment = data["student_id"], data["assignment"]
+        (release,) = sorted((root / "release" / assignment).glob("*.ipynb"))
+        graded = root / "autograded" / student / assignment / release.name
+        submission = Submission(student, assignment, release.stem, graded if graded.exists() else None)
+        outcome = Outcome(submission, data["status"], data["score"], data["max_score"], data["seconds"])
+        notebook = read_notebook(graded) if graded.exists() else None
+        why = None if notebook is not None else f"status: {data['status']}"
+        page = root / "feedback" / student / f"{assignment}.html"
+        _write_atomically(page, feedback_html(notebook, read_notebook(release), outcome, why))
+        pages.append(page)
+    return pages
+
+
 class ProgressBar:
     """One line on a terminal, redrawn in place; silent when stderr is not a terminal."""
 

@@ -138,7 +138,25 @@ class Export:
         return 0
 
 
-COMMANDS = [Check(), Release(), Verify(), Autograde(), Export()]
+class Feedback:
+    """Write the feedback pages in DIR/feedback again from DIR's graded notebooks."""
+
+    name = "feedback"
+
+    def add_arguments(self, parser):
+        parser.add_argument("out", type=Path, help="the --out folder of grader autograde")
+
+    def run(self, args) -> int:
+        from .autograde import regenerate_feedback
+
+        if not (args.out / "results").is_dir():
+            raise GraderError(f"{args.out} holds no graded results (run grader autograde --out {args.out})")
+        pages = regenerate_feedback(args.out)
+        print(f"wrote {len(pages)} feedback pages in {args.out / 'feedback'}")
+        return 0
+
+
+COMMANDS = [Check(), Release(), Verify(), Autograde(), Feedback(), Export()]
 
 
 def parser() -> argparse.ArgumentParser:

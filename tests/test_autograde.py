@@ -66,12 +66,14 @@ WRONG_PATTERN = {"layer-pattern": "def layer_pattern(n_layers, attention_every):
 WRONG_TILED = {"tiled-matmul": "import numpy as np\n\ndef tiled_matmul(A, B, tile=32):\n"
                "    if A.shape[1] != B.shape[0]:\n        raise ValueError('shapes')\n"
                "    return np.zeros((A.shape[0], B.shape[1]))\n"}
+WRONG_SCAN = {"selective-scan": "import torch\n\ndef selective_scan(u, delta, A, B, C, D=None):\n"
+              "    return torch.zeros_like(u)\n"}
 # Points lost by WRONG_PATTERN / WRONG_TILED alone: 3 (test-layer-pattern) and 5 (shapes 3 + dtypes 2).
 
 
 def attacks(port: int = 9):
     """student id -> (assignment, notebook or raw bytes or None, expected status, expected score)."""
-    h, m = "08-hybrids", "01-matmul"
+    h, m, s7 = "08-hybrids", "01-matmul", "07-selective-scan"
     patched_bodies = {
         "layer-pattern": "import builtins\n"
         "def layer_pattern(n_layers, attention_every):\n"
@@ -147,6 +149,10 @@ def attacks(port: int = 9):
         "correct-with-warnings": (h, notebook(h, before=(
             "import sys, warnings\nwarnings.warn('a harmless warning')\n"
             "print('noise on stderr', file=sys.stderr)\n"), after="warnings.warn('another one')\n"), "ok", FULL),
+        "patch-torch": (s7, notebook(s7, WRONG_SCAN, before=(
+            "import torch, torch.testing\ntorch.testing.assert_close = lambda *a, **k: None\n"
+            "torch.allclose = lambda *a, **k: True\ntorch.Tensor.allclose = lambda *a, **k: True\n")), "ok", None),
+        "patch-torch-control": (s7, notebook(s7, WRONG_SCAN), "ok", None),
         "correct-other-style": (h, notebook(h, {"layer-pattern": (
             "def layer_pattern(n_layers, attention_every):\n"
             "    if min(n_layers, attention_every) < 1:\n        raise ValueError('at least 1')\n"
@@ -208,7 +214,7 @@ def test_the_batch_completes(batch):
     assert batch["run"].returncode == 0, batch["run"].stderr
 
 
-@pytest.mark.parametrize("student", list(attacks()))
+@pytest.mark.parametrize("student", [name for name, case in attacks().items() if case[3] is not None])
 def test_attack_ends_with_its_score_and_status(batch, student):
     assignment, _, status, score = batch["cases"][student]
     row = grades(batch["out"])[student]
@@ -216,6 +222,12 @@ def test_attack_ends_with_its_score_and_status(batch, student):
     assert (row["status"], float(row["score"])) == (status, score), (Path(batch["out"] / "logs" / student /
                                                                           f"{assignment}.log").read_text())
     assert float(row["max_score"]) == FULL
+
+
+def test_patching_torch_gains_nothing(batch):
+    rows = grades(batch["out"])
+    patched, control = rows["patch-torch"], rows["patch-torch-control"]
+    assert float(patched["score"]) == float(control["score"]) < float(control["max_score"])
 
 
 def test_nothing_escaped_the_sandbox(batch):
@@ -247,6 +259,18 @@ def test_feedback_and_logs_leak_no_hidden_test(batch):
     assert huge.stat().st_size < 2_000_000
 
 
+def test_feedback_and_export_commands_rewrite_from_the_graded_folder(batch, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(batch["out"], out)
+    shutil.rmtree(out / "feedback")
+    (out / "grades.csv").unlink()
+    for command in ("feedback", "export"):
+        run = subprocess.run([*GRADER, command, str(out)], capture_output=True, text=True, cwd=ROOT)
+        assert run.returncode == 0, run.stderr
+    assert grades(out) == grades(batch["out"])
+    assert len(list((out / "feedback").rglob("*.html"))) == len(list((batch["out"] / "feedback").rglob("*.html")))
+
+
 def test_gradebook_has_the_grades_for_nbgrader_export(batch):
     out = batch["out"]
     export = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "export", "--to", str(out / "export.csv")],
@@ -270,7 +294,7 @@ def test_a_rerun_grades_only_what_is_missing_or_changed(batch, tmp_path):
     changed.write_bytes(nbformat.writes(notebook("08-hybrids", WRONG_PATTERN)).encode())
     try:
         run = subprocess.run([*GRADER, "autograde", str(batch["folder"] / "submissions"), "--out", str(out),
-                              "--jobs", "2", "--timeout", "8", "--assignment", "08-hybrids"],
+                              "--jobs", "2", "--timeout", "8", "--memory", "2048", "--assignment", "08-hybrids"],
                              capture_output=True, text=True, cwd=ROOT)
     finally:
         changed.write_bytes(original)
