@@ -121,39 +121,39 @@ class Autograde:
         return 1 if grader.failures else 0
 
 
-class Export:
+class GradedFolder:
+    """Base of the commands that rework an autograde --out folder."""
+
+    def add_arguments(self, parser):
+        parser.add_argument("out", type=Path, help="the --out folder of grader autograde")
+
+    def run(self, args) -> int:
+        if not (args.out / "results").is_dir():
+            raise GraderError(f"{args.out} holds no graded results (run grader autograde --out {args.out})")
+        print(self.rework(args.out))
+        return 0
+
+
+class Export(GradedFolder):
     """Write DIR/grades.csv again from the graded results in DIR."""
 
     name = "export"
 
-    def add_arguments(self, parser):
-        parser.add_argument("out", type=Path, help="the --out folder of grader autograde")
-
-    def run(self, args) -> int:
+    def rework(self, out: Path) -> str:
         from .autograde import write_grades_csv
 
-        if not (args.out / "results").is_dir():
-            raise GraderError(f"{args.out} holds no graded results (run grader autograde --out {args.out})")
-        print(write_grades_csv(args.out))
-        return 0
+        return f"wrote {write_grades_csv(out)}"
 
 
-class Feedback:
+class Feedback(GradedFolder):
     """Write the feedback pages in DIR/feedback again from DIR's graded notebooks."""
 
     name = "feedback"
 
-    def add_arguments(self, parser):
-        parser.add_argument("out", type=Path, help="the --out folder of grader autograde")
-
-    def run(self, args) -> int:
+    def rework(self, out: Path) -> str:
         from .autograde import regenerate_feedback
 
-        if not (args.out / "results").is_dir():
-            raise GraderError(f"{args.out} holds no graded results (run grader autograde --out {args.out})")
-        pages = regenerate_feedback(args.out)
-        print(f"wrote {len(pages)} feedback pages in {args.out / 'feedback'}")
-        return 0
+        return f"wrote {len(regenerate_feedback(out))} feedback pages in {out / 'feedback'}"
 
 
 COMMANDS = [Check(), Release(), Verify(), Autograde(), Feedback(), Export()]

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,9 +144,8 @@ def stop_kernel(km: AsyncKernelManager, slot: int | None) -> None:
             run_sync(km.shutdown_kernel)(now=True)
     except Exception:
         pass
-    uid = sandbox.sandbox_uid(slot) if slot is not None else None
-    if uid is not None:
-        subprocess.run(["pkill", "-KILL", "-U", str(uid)], capture_output=True)
+    if slot is not None:
+        sandbox.clear_user(slot)
 
 
 def install_harness(workdir: Path, config: dict) -> None:
@@ -173,6 +171,8 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
     done: list[int] = []  # code cells already run in the current kernel's lifetime or before
 
     def new_client() -> SandboxedClient:
+        if use_sandbox:
+            sandbox.clear_user(slot)  # nothing left over under this user id, from this run or an earlier one
         km = SandboxedKernelManager(workdir=workdir, slot=slot, limits=limits, sandboxed=use_sandbox,
                                     generation=result.restarts)
         client = SandboxedClient(notebook, km=km, timeout=limits.cell_timeout, allow_errors=True,

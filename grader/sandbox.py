@@ -23,6 +23,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +107,24 @@ def bwrap_prefix(workdir: Path, slot: int) -> list[str]:
     else:
         args += ["--"]
     return args
+
+
+def clear_user(slot: int, wait_s: float = 10.0) -> None:
+    """Kill every process of the slot's user and wait until they are gone.
+
+    Processes that are still dying count against the user's process limit; a
+    kernel started under the same user before they are reaped would fail to
+    start (a fork bomb leaves ~100 of them).
+    """
+    uid = sandbox_uid(slot)
+    if uid is None:
+        return
+    deadline = time.monotonic() + wait_s
+    while True:
+        subprocess.run(["pkill", "-KILL", "-U", str(uid)], capture_output=True)
+        if subprocess.run(["pgrep", "-U", str(uid)], capture_output=True).returncode != 0 or time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
 
 
 def environment(workdir: Path) -> dict[str, str]:
