@@ -95,9 +95,10 @@ def bwrap_prefix(workdir: Path, slot: int) -> list[str]:
             args += ["--symlink", os.readlink(target), str(target)]
         elif target.is_dir():
             args += ["--ro-bind", str(target), str(target)]
+    # /tmp first: the venv (a clone in /tmp, say) may live below it and must stay visible.
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     for root in [*_python_roots(), *_course_support()]:
         args += _parents(root) + ["--ro-bind", str(root), str(root)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     args += _parents(workdir) + ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
     uid = sandbox_uid(slot)
     if uid is not None:

@@ -9,7 +9,6 @@ at numpy's assertion helpers.
 
 import copy
 import csv
-import json
 import os
 import shutil
 import socket
@@ -222,6 +221,12 @@ def test_attack_ends_with_its_score_and_status(batch, student):
     assert (row["status"], float(row["score"])) == (status, score), (Path(batch["out"] / "logs" / student /
                                                                           f"{assignment}.log").read_text())
     assert float(row["max_score"]) == FULL
+
+
+def test_every_status_is_one_of_the_documented_ones(batch):
+    from grader.autograde import STATUSES
+
+    assert {row["status"] for row in grades(batch["out"]).values()} == set(STATUSES)
 
 
 def test_patching_torch_gains_nothing(batch):
