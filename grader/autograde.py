@@ -328,7 +328,7 @@ class Autograder:
         self.classcourse = ClassCourse(course, out, limits)
         self.use_sandbox = use_sandbox
         self.progress = progress or (lambda outcome, done, total: None)
-        self.sources = {}
+        self.sources, self.harness_settings = {}, {}
         self.failures: list[Submission] = []  # not graded because of an error in the grader itself
 
     def run(self, submissions: list[Submission]) -> list[Outcome]:
@@ -336,6 +336,9 @@ class Autograder:
         assignments = sorted({s.assignment for s in submissions})
         self.classcourse.prepare(assignments)
         self.sources = {a: read_notebook(self.course.source_notebooks(a)[0]) for a in assignments}
+        # Parsed here, once: CPython 3.11's ast.parse is not safe to call from several threads at once.
+        self.harness_settings = {a: {"student_names": student_names(nb)[0], "preload": imported_modules(nb)}
+                                 for a, nb in self.sources.items()}
         outcomes, todo = [], []
         for submission in submissions:
             if not self.force and self.classcourse.is_graded(submission):
@@ -400,12 +403,10 @@ class Autograder:
     def _execute(self, prepared, slot: int):
         """Step 3 (worker thread)."""
         submission, notebook = prepared
-        source = self.sources[submission.assignment]
-        functions, _ = student_names(source)
         from .harness import cell_hash
 
         config = {"test_cells": {cell_hash(c.source): nbgrader_meta(c)["grade_id"] for c in notebook.cells if is_test(c)},
-                  "student_names": functions, "preload": imported_modules(source)}
+                  **self.harness_settings[submission.assignment]}
         # A short path of its own: the kernel's Unix sockets live there (at most 107 bytes of path).
         workdir = Path(tempfile.mkdtemp(prefix="grader-"))
         executed = execute(notebook, workdir, config, self.limits, slot=slot, use_sandbox=self.use_sandbox)

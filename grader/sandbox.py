@@ -27,8 +27,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-# The kernel runs as this uid (+ slot) when the grader runs as root.
+# When the grader runs as root, kernels run as uids from UNPRIVILEGED_UID on: each grading process
+# reserves a block of UIDS_PER_RUN of them (one per parallel slot), so that two runs on one machine
+# never share a user, and clearing one run's user never touches another run's kernels.
 UNPRIVILEGED_UID = 60000
+UIDS_PER_RUN = 64
+RUN_BLOCKS = 64
+_reserved: dict = {}  # "base" -> first uid of this process's block, "lock" -> the open lock file
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,30 @@ def _parents(mount_point: Path) -> list[str]:
 
 
 def sandbox_uid(slot: int) -> int | None:
-    return UNPRIVILEGED_UID + slot if os.geteuid() == 0 else None
+    if os.geteuid() != 0:
+        return None
+    return reserve_uids() + slot % UIDS_PER_RUN
+
+
+def reserve_uids() -> int:
+    """This process's first sandbox uid: a free block, held (by a lock file) until the process ends."""
+    if "base" not in _reserved:
+        import fcntl
+
+        folder = Path("/tmp/grader-uid-blocks")
+        folder.mkdir(mode=0o700, exist_ok=True)
+        for block in range(RUN_BLOCKS):
+            lock = open(folder / f"{block}.lock", "w")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                lock.close()
+                continue
+            _reserved.update(base=UNPRIVILEGED_UID + block * UIDS_PER_RUN, lock=lock)
+            break
+        else:
+            raise RuntimeError(f"all {RUN_BLOCKS} sandbox uid blocks are in use by other grading runs")
+    return _reserved["base"]
 
 
 def bwrap_prefix(workdir: Path, slot: int) -> list[str]:
