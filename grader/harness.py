@@ -25,7 +25,6 @@ import json
 import os
 import random
 import sys
-import types
 
 try:
     import codec  # inside the sandbox: copied beside this file
@@ -97,7 +96,8 @@ class Harness:
         self.originals = {}
         for name in self.student_names:
             value = namespace.get(name)
-            if isinstance(value, types.FunctionType) and not getattr(value, "__grader_wrapped__", False):
+            # Any callable but a class: a def, a lambda, functools.partial, an object with __call__ ...
+            if callable(value) and not isinstance(value, type) and not getattr(value, "__grader_wrapped__", False):
                 self.originals[name] = value
                 namespace[name] = self.recording(name, value)
 

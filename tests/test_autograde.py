@@ -152,6 +152,11 @@ def attacks(port: int = 9):
             "import torch, torch.testing\ntorch.testing.assert_close = lambda *a, **k: None\n"
             "torch.allclose = lambda *a, **k: True\ntorch.Tensor.allclose = lambda *a, **k: True\n")), "ok", None),
         "patch-torch-control": (s7, notebook(s7, WRONG_SCAN), "ok", None),
+        "correct-callable-object": (h, notebook(h, {"layer-pattern": (
+            "class LayerPattern:\n    def __call__(self, n_layers, attention_every):\n"
+            "        if n_layers < 1 or attention_every < 1:\n            raise ValueError('at least 1')\n"
+            "        return ['attention' if i % attention_every == attention_every // 2 else 'mamba'\n"
+            "                for i in range(n_layers)]\n\n\nlayer_pattern = LayerPattern()\n")}), "ok", FULL),
         "correct-other-style": (h, notebook(h, {"layer-pattern": (
             "def layer_pattern(n_layers, attention_every):\n"
             "    if min(n_layers, attention_every) < 1:\n        raise ValueError('at least 1')\n"
