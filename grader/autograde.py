@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -181,7 +182,9 @@ class ClassCourse:
         marker = self.root / "source" / assignment / ".generated"
         return marker.read_text() if marker.exists() else None
 
+    @functools.cache
     def source_key(self, assignment: str) -> str:
+        """sha256 of the assignment's source notebooks (read once per run: they do not change during it)."""
         digest = hashlib.sha256()
         for path in self.course.source_notebooks(assignment):
             digest.update(path.read_bytes())
@@ -252,10 +255,9 @@ def restore_nbgrader_cells(notebook, source):
     return notebook
 
 
-def sanitize(classcourse: ClassCourse, submission: Submission, notebook) -> nbformat.NotebookNode:
+def sanitize(classcourse: ClassCourse, submission: Submission, notebook, source) -> nbformat.NotebookNode:
     from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec
 
-    source = read_notebook(classcourse.course.source_notebooks(submission.assignment)[0])
     notebook = restore_nbgrader_cells(notebook, source)
     resources = resources_for(classcourse, submission)
     for step in (ClearOutput(), DeduplicateIds(), OverwriteKernelspec(), OverwriteCells(),
@@ -328,7 +330,7 @@ class Autograder:
         self.classcourse = ClassCourse(course, out, limits)
         self.use_sandbox = use_sandbox
         self.progress = progress or (lambda outcome, done, total: None)
-        self.sources, self.harness_settings = {}, {}
+        self.sources, self.harness_settings, self.releases = {}, {}, {}
         self.failures: list[Submission] = []  # not graded because of an error in the grader itself
 
     def run(self, submissions: list[Submission]) -> list[Outcome]:
@@ -393,7 +395,7 @@ class Autograder:
             return self._finish_without_run(submission, "missing", f"no notebook {submission.notebook}.ipynb was submitted")
         try:
             notebook = read_notebook(submission.path)
-            notebook = sanitize(self.classcourse, submission, notebook)
+            notebook = sanitize(self.classcourse, submission, notebook, self.sources[submission.assignment])
         except GraderError as error:
             return self._finish_without_run(submission, "invalid_notebook", str(error))
         except Exception as error:  # nbgrader refuses the notebook (e.g. broken cell metadata)
@@ -439,7 +441,10 @@ class Autograder:
         return outcome
 
     def release_of(self, submission: Submission):
-        return read_notebook(self.classcourse.root / "release" / submission.assignment / f"{submission.notebook}.ipynb")
+        if submission.assignment not in self.releases:
+            path = self.classcourse.root / "release" / submission.assignment / f"{submission.notebook}.ipynb"
+            self.releases[submission.assignment] = read_notebook(path)
+        return self.releases[submission.assignment]
 
     def _report(self, outcome: Outcome, log_lines: list[str], html: str) -> None:
         """Step 6: feedback and log, then the result file that marks the submission graded."""

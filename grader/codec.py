@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import sys
 
 import numpy as np
@@ -128,15 +129,11 @@ def dump(tree, arrays, path_stem) -> None:
         file.write(buffer.getvalue())
     with open(f"{path_stem}.json.tmp", "w") as file:
         json.dump(tree, file)
-    import os
-
     os.replace(f"{path_stem}.json.tmp", f"{path_stem}.json")
 
 
 def load(path_stem, max_bytes: int = 256 * 2**20):
     """(tree, arrays) read back safely; ValueError if missing, too big or malformed."""
-    import os
-
     json_path, npz_path = f"{path_stem}.json", f"{path_stem}.npz"
     for path in (json_path, npz_path):
         if not os.path.isfile(path) or os.path.islink(path):

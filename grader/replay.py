@@ -19,6 +19,7 @@ verdict stands (the harness restored the libraries before the test ran);
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,10 +149,13 @@ class Playback:
         return codec.decode(call["returned"], self.arrays)
 
 
-def _check_replayable(value) -> None:
-    import sys
+def _loaded_torch():
+    """torch if something (a test's imports) loaded it; the grader itself never imports it for nothing."""
+    return sys.modules.get("torch")
 
-    torch = sys.modules.get("torch")
+
+def _check_replayable(value) -> None:
+    torch = _loaded_torch()
     if torch is not None and isinstance(value, torch.Tensor):
         if type(value) is not torch.Tensor:
             raise Unreplayable("a tensor subclass observes the call")
@@ -167,9 +171,7 @@ def _check_replayable(value) -> None:
 
 
 def _copy_into(argument, value) -> None:
-    import sys
-
-    torch = sys.modules.get("torch")
+    torch = _loaded_torch()
     if isinstance(argument, np.ndarray) and isinstance(value, np.ndarray) and argument.shape == value.shape:
         if not np.array_equal(argument, value, equal_nan=argument.dtype.kind in "fc"):
             argument[...] = value

@@ -31,9 +31,10 @@ COURSE = Course(ROOT)
 GRADER = [sys.executable, "-m", "grader.cli"]
 FULL = 10.0  # both assignments are worth 10 points
 
+SANDBOX, NO_SANDBOX_WHY = sandbox.available()
 pytestmark = [
     pytest.mark.xdist_group("autograde"),
-    pytest.mark.skipif(not sandbox.available()[0], reason=f"no sandbox: {sandbox.available()[1]}"),
+    pytest.mark.skipif(not SANDBOX, reason=f"no sandbox: {NO_SANDBOX_WHY}"),
 ]
 
 
