@@ -5,6 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: help venv browser sandbox book test lab release verify bench clean
 
@@ -25,6 +26,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
 	touch $(STAMP)
+
+# The test-only packages (pytest, hypothesis, playwright...): the `test` extra, for `make test` only.
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
 
 venv: $(STAMP)
 
@@ -51,7 +57,7 @@ sandbox:
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --builder html
 
-test: $(STAMP) browser sandbox
+test: $(TEST_STAMP) browser sandbox
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Jupytext (installed with the course) opens chapters/*.md as notebooks; nbgrader's

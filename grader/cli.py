@@ -9,6 +9,9 @@ from pathlib import Path
 
 from . import GraderError
 from .course import find_course
+from .sandbox import Limits
+
+DEFAULTS = Limits()  # the CLI's defaults are the sandbox's limits, stated once
 
 
 class Release:
@@ -37,19 +40,19 @@ class Check:
     def add_arguments(self, parser):
         parser.add_argument("notebook", type=Path, help="e.g. exercises/01-matmul/matmul.ipynb")
         parser.add_argument("--assignment", help="which assignment it is (default: from its folder)")
-        parser.add_argument("--timeout", type=int, default=30, help="seconds allowed per cell (default 30)")
+        parser.add_argument("--timeout", type=int, default=DEFAULTS.cell_timeout,
+                            help=f"seconds allowed per cell (default {DEFAULTS.cell_timeout})")
 
     def run(self, args) -> int:
+        from . import sandbox
         from .grading import check_notebook, format_report
 
         course = find_course()
-        print(
-            f"checking {args.notebook} against the hidden tests; "
-            "your code runs on this machine as it does in Jupyter (no sandbox)",
-            file=sys.stderr,
-        )
-        report = check_notebook(course, args.notebook, args.assignment, cell_timeout=args.timeout)
-        print("\n".join(format_report(report)))
+        ok, why = sandbox.available()
+        where = "in a sandbox" if ok else f"on this machine without a sandbox ({why})"
+        print(f"checking {args.notebook} against the hidden tests; your code runs {where}", file=sys.stderr)
+        outcome = check_notebook(course, args.notebook, args.assignment, cell_timeout=args.timeout, use_sandbox=ok)
+        print("\n".join(format_report(outcome)))
         return 0
 
 
@@ -84,9 +87,12 @@ class Autograde:
         parser.add_argument("--out", type=Path, required=True, help="output folder (an nbgrader course: gradebook.db)")
         parser.add_argument("--assignment", action="append", help="only this assignment (repeatable; default: all)")
         parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once (default: cores)")
-        parser.add_argument("--timeout", type=int, default=30, help="seconds per cell (default 30)")
-        parser.add_argument("--notebook-timeout", type=int, default=300, help="seconds per notebook (default 300)")
-        parser.add_argument("--memory", type=int, default=4096, help="MB of address space per sandboxed process (default 4096)")
+        parser.add_argument("--timeout", type=int, default=DEFAULTS.cell_timeout,
+                            help=f"seconds per cell (default {DEFAULTS.cell_timeout})")
+        parser.add_argument("--notebook-timeout", type=int, default=DEFAULTS.notebook_timeout,
+                            help=f"seconds per notebook (default {DEFAULTS.notebook_timeout})")
+        parser.add_argument("--memory", type=int, default=DEFAULTS.memory_mb,
+                            help=f"MB of address space per sandboxed process (default {DEFAULTS.memory_mb})")
         parser.add_argument("--force", action="store_true", help="grade again what is already graded")
         parser.add_argument("--name-pattern", help="regexp with (?P<student_id>) and (?P<file_id>) for flat zips")
         parser.add_argument("--unsafe-no-sandbox", action="store_true",
@@ -94,7 +100,8 @@ class Autograde:
 
     def run(self, args) -> int:
         from . import sandbox
-        from .autograde import Autograder, ProgressBar, collect
+        from .collect import collect
+        from .pipeline import Pipeline
 
         course = find_course()
         ok, why = sandbox.available()
@@ -106,7 +113,7 @@ class Autograde:
         submissions = collect(course, args.submissions, out / "submitted", assignments, args.name_pattern)
         if not submissions:
             raise GraderError(f"no submissions found in {args.submissions}")
-        grader = Autograder(course, out, limits, args.jobs, force=args.force, use_sandbox=ok, progress=ProgressBar())
+        grader = Pipeline(course, out, limits, args.jobs, force=args.force, use_sandbox=ok, progress=True)
         outcomes = grader.run(submissions)
         reused = sum(o.reused for o in outcomes)
         counts = {}
@@ -128,7 +135,7 @@ class GradedFolder:
         parser.add_argument("out", type=Path, help="the --out folder of grader autograde")
 
     def run(self, args) -> int:
-        if not (args.out / "results").is_dir():
+        if not (args.out / "results").is_dir() or not (args.out / "release").is_dir():
             raise GraderError(f"{args.out} holds no graded results (run grader autograde --out {args.out})")
         print(self.rework(args.out))
         return 0
@@ -140,7 +147,7 @@ class Export(GradedFolder):
     name = "export"
 
     def rework(self, out: Path) -> str:
-        from .autograde import write_grades_csv
+        from .report import write_grades_csv
 
         return f"wrote {write_grades_csv(out)}"
 
@@ -151,7 +158,7 @@ class Feedback(GradedFolder):
     name = "feedback"
 
     def rework(self, out: Path) -> str:
-        from .autograde import regenerate_feedback
+        from .report import regenerate_feedback
 
         return f"wrote {len(regenerate_feedback(out))} feedback pages in {out / 'feedback'}"
 

@@ -42,6 +42,14 @@ class Course:
     def source_notebooks(self, assignment: str) -> list[Path]:
         return sorted((self.solutions / self.check_assignment(assignment)).glob("*.ipynb"))
 
+    def notebook(self, assignment: str) -> Path:
+        """The assignment's one source notebook (the course's exercises each have exactly one)."""
+        notebooks = self.source_notebooks(assignment)
+        if len(notebooks) != 1:
+            raise GraderError(f"assignment '{assignment}' has {len(notebooks)} notebooks in solutions/; "
+                              "the grader handles assignments of exactly one notebook")
+        return notebooks[0]
+
     def assignment_for(self, notebook: Path) -> str:
         """The assignment a student's notebook belongs to.
 

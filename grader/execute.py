@@ -13,6 +13,13 @@ Failures are contained per cell:
     the state, and execution goes on with the next cell;
   * past the notebook timeout, the remaining cells are marked as not run;
   * each cell keeps at most Limits.output_bytes of output.
+
+Each cell's execute_reply status ("ok" or "error") is kept beside its
+outputs: a cell whose reply says "error" failed, whatever it displayed
+(a student can hide a traceback, never the reply's status without
+rewriting the kernel itself, and the trusted replay still judges the values).
+What the grader itself says about a cell (timeout, dead kernel, not run) is
+kept apart from what the kernel sent, so it can be shown to a student.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from . import sandbox
-from .notebooks import nbgrader_meta
+from .notebooks import is_test
 
 HERE = Path(__file__).resolve().parent
 MAX_RESTARTS = 5
@@ -49,6 +56,8 @@ class Execution:
     seconds: float = 0.0
     kernel_log: str = ""  # the end of what the kernel process printed (start-up notes, crashes)
     events: list[str] = field(default_factory=list)
+    replies: dict[int, str] = field(default_factory=dict)  # code cell index -> execute_reply status
+    grader_notes: dict[int, str] = field(default_factory=dict)  # cell index -> "ErrorType: what the grader saw"
 
     @property
     def status(self) -> str:
@@ -116,10 +125,15 @@ class SandboxedKernelManager(AsyncKernelManager):
 class SandboxedClient(NotebookClient):
     """nbclient with a per-cell cap on output size."""
 
-    def __init__(self, *args, output_bytes: int, **kwargs):
+    def __init__(self, *args, output_bytes: int, replies: dict[int, str], **kwargs):
         super().__init__(*args, **kwargs)
         self.output_bytes = output_bytes
         self.output_seen: dict[int, int] = {}
+        self.replies = replies
+
+    async def _check_raise_for_error(self, cell, cell_index, exec_reply):
+        self.replies[cell_index] = (exec_reply or {}).get("content", {}).get("status", "missing")
+        return await super()._check_raise_for_error(cell, cell_index, exec_reply)
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(json.dumps(msg.get("content", {}), default=str))
@@ -131,10 +145,6 @@ class SandboxedClient(NotebookClient):
                     "stream", name="stderr", text=f"[grader: output beyond {self.output_bytes} bytes dropped]\n"))
             return None
         return super().output(outs, msg, display_id, cell_index)
-
-
-def is_test(cell) -> bool:
-    return cell.cell_type == "code" and bool(nbgrader_meta(cell).get("grade"))
 
 
 def stop_kernel(km: AsyncKernelManager, slot: int | None) -> None:
@@ -169,6 +179,12 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
     start = time.monotonic()
     setup = [f"import harness; harness.install({str(workdir / 'harness' / 'config.json')!r})"]
     done: list[int] = []  # code cells already run in the current kernel's lifetime or before
+    replies: dict[int, str] = {}
+
+    def note(index: int, ename: str, evalue: str, replace: bool = False) -> None:
+        output = error_output(ename, evalue)
+        notebook.cells[index].outputs = [output] if replace else [*notebook.cells[index].outputs, output]
+        result.grader_notes[index] = f"{ename}: {evalue}"
 
     def new_client() -> SandboxedClient:
         if use_sandbox:
@@ -176,7 +192,7 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
         km = SandboxedKernelManager(workdir=workdir, slot=slot, limits=limits, sandboxed=use_sandbox,
                                     generation=result.restarts)
         client = SandboxedClient(notebook, km=km, timeout=limits.cell_timeout, allow_errors=True,
-                                 output_bytes=limits.output_bytes, startup_timeout=60,
+                                 output_bytes=limits.output_bytes, replies=replies, startup_timeout=60,
                                  extra_arguments=[f"--IPKernelApp.exec_lines={json.dumps(setup)}",
                                                   "--IPKernelApp.log_level=ERROR"])
         client.km = km
@@ -188,10 +204,11 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
             cell = notebook.cells[index]
             if is_test(cell) or any(o.get("output_type") == "error" for o in cell.outputs):
                 continue
-            kept = cell.outputs
+            kept, status = cell.outputs, replies.get(index)
             cell = nbformat.from_dict(dict(cell))
             client.execute_cell(cell, index)
             cell.outputs = kept
+            replies[index] = status
 
     code_cells = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
     pending = list(code_cells)
@@ -205,8 +222,8 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
                     if time.monotonic() - start > limits.notebook_timeout:
                         result.timed_out = True
                         for rest in pending:
-                            notebook.cells[rest].outputs = [error_output(
-                                "TimeoutError", f"not run: the notebook ran longer than its {limits.notebook_timeout} s limit")]
+                            note(rest, "TimeoutError", f"not run: the notebook ran longer than its "
+                                 f"{limits.notebook_timeout} s limit", replace=True)
                         pending = []
                         break
                     try:
@@ -216,20 +233,18 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
                         done.append(index)
         except CellTimeoutError:
             result.timed_out = True
-            notebook.cells[done[-1]].outputs.append(error_output(
-                "TimeoutError", f"the cell ran longer than the {limits.cell_timeout} s limit (an endless loop?)"))
+            note(done[-1], "TimeoutError", f"the cell ran longer than the {limits.cell_timeout} s limit (an endless loop?)")
             result.events.append(f"cell {done[-1]}: timeout")
         except DeadKernelError:
             result.kernel_died = True
-            notebook.cells[done[-1]].outputs.append(error_output(
-                "DeadKernelError", "the kernel died while running this cell (it exited, crashed or was killed); "
-                "the cells after it ran in a new kernel"))
+            note(done[-1], "DeadKernelError", "the kernel died while running this cell (it exited, crashed or was "
+                 "killed); the cells after it ran in a new kernel")
             result.events.append(f"cell {done[-1]}: kernel died")
         except RuntimeError as error:  # the kernel did not even start
             result.kernel_died = True
             result.events.append(f"kernel failed to start: {error}")
             for rest in pending:
-                notebook.cells[rest].outputs = [error_output("DeadKernelError", "not run: the kernel could not start")]
+                note(rest, "DeadKernelError", "not run: the kernel could not start", replace=True)
             pending = []
         finally:
             stop_kernel(client.km, slot if use_sandbox else None)
@@ -237,13 +252,14 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
             result.restarts += 1
             if result.restarts > MAX_RESTARTS:
                 for rest in pending:
-                    notebook.cells[rest].outputs = [error_output("DeadKernelError", "not run: too many kernel restarts")]
+                    note(rest, "DeadKernelError", "not run: too many kernel restarts", replace=True)
                 pending = []
     for index in code_cells:
         for output in notebook.cells[index].get("outputs", []):
             if output.get("output_type") == "error" and any(
                     sign in f"{output.get('ename')}: {output.get('evalue')}" for sign in MEMORY_SIGNS):
                 result.out_of_memory = True
+    result.replies = replies
     result.seconds = time.monotonic() - start
     log = workdir / "kernel.log"
     if log.exists():

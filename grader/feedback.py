@@ -1,10 +1,11 @@
 """Feedback for one graded submission, as a self-contained HTML page.
 
-What it shows: the score and status; each test's verdict with its error type
-and message; the student's own cells with their outputs; and, for each test
-cell, only the part that the released exercise already shows (its visible
-tests).  What it never shows: a hidden test's source, its outputs (they could
-print hidden inputs) or a traceback through it.
+What it shows: the score and status; each test's verdict, points and
+student-safe message (judge.py decides what is safe); the student's own cells
+with the outputs judge.py left them (those that ran after a hidden test are
+withheld); and, for each test cell, only the part that the released exercise
+already shows.  What it never shows: a hidden test's source, anything the
+kernel printed while or after a hidden test ran, or a traceback.
 """
 
 from __future__ import annotations
@@ -47,18 +48,15 @@ def _outputs(cell) -> str:
 
 
 def feedback_html(notebook, release, outcome, why: str | None = None) -> str:
-    """The page for `outcome` (an autograde.Outcome); `notebook` is the executed one, or None."""
+    """The page for `outcome` (a report.Outcome); `notebook` is the judged one, or None."""
     s = outcome.submission
     visible = grade_cells(release)
     rows, cells = [], []
+    for test in outcome.tests:
+        verdict = "<span class='pass'>pass</span>" if test.passed else "<span class='fail'>FAIL</span>"
+        rows.append(f"<tr><td>{_text(test.name)}</td><td>{verdict}</td><td>{test.score:g} / {test.max_score:g}</td>"
+                    f"<td>{_text(test.message or '')}</td></tr>")
     if notebook is not None:
-        tests = grade_cells(notebook)
-        for grade_id, cell in tests.items():
-            points = nbgrader_meta(cell).get("points", 0)
-            errors = [o for o in cell.outputs if o.get("output_type") == "error"]
-            verdict = "<span class='fail'>FAIL</span>" if errors else "<span class='pass'>pass</span>"
-            message = f"{errors[0].get('ename')}: {errors[0].get('evalue')}" if errors else ""
-            rows.append(f"<tr><td>{_text(grade_id)}</td><td>{verdict}</td><td>{points:g}</td><td>{_text(message)}</td></tr>")
         for cell in notebook.cells:
             meta = nbgrader_meta(cell)
             if cell.cell_type == "markdown":

@@ -70,7 +70,7 @@ def solution_code(source: str) -> str:
 
 def build_notebook(course: Course, assignment: str, planted: PlantedSubmission):
     """The released notebook with the planted code in its solution cells."""
-    (source_path,) = course.source_notebooks(assignment)
+    source_path = course.notebook(assignment)
     released = read_notebook(course.exercises / assignment / source_path.name)
     answers = {grade_id: solution_code(cell.source) for grade_id, cell in solution_cells(read_notebook(source_path)).items()}
     unknown = set(planted.sections) - set(answers)

@@ -14,11 +14,8 @@ from pathlib import Path
 import nbformat
 
 from .course import Course
-from .notebooks import read_notebook
+from .notebooks import HIDDEN_MARKERS, SOLUTION_MARKERS, read_notebook
 from .workspace import Workspace
-
-SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
-HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
 
 def generate_release(course: Course, assignment: str, folder: Path) -> list[Path]:

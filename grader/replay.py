@@ -13,20 +13,21 @@ Some tests cannot be played back from values: tests that build a student's
 class (an nn.Module), take gradients through a student function, or pass it
 a tensor subclass to count its operations.  For those the sandbox's own
 verdict stands (the harness restored the libraries before the test ran);
-`Verdict.replayed` says which kind each verdict is.
+`Replay.status` says which kind each test is, and judge.py combines the two.
 """
 
 from __future__ import annotations
 
 import ast
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import codec
-from .notebooks import grade_cells, nbgrader_meta
+from .notebooks import grade_cells, nbgrader_meta, one_line
 
 
 # Both derive from BaseException so that a test's own `except Exception:` cannot swallow them.
@@ -36,14 +37,6 @@ class Unreplayable(BaseException):
 
 class ReplayMismatch(BaseException):
     """The test's calls differ from the ones it made in the sandbox."""
-
-
-@dataclass(frozen=True)
-class Verdict:
-    grade_id: str
-    passed: bool
-    error: str | None  # "ErrorType: message" for a failure
-    replayed: bool  # False: the sandbox's verdict was used
 
 
 def student_names(notebook) -> tuple[list[str], list[str]]:
@@ -199,16 +192,14 @@ def _exception(mro_names: list[str], message: str) -> BaseException:
     return RuntimeError(f"{mro_names[0]}: {message}")
 
 
-def replay(notebook, source, transcripts: Path, sandbox_errors: dict[str, str | None]) -> dict[str, Verdict]:
-    """Verdicts for every test cell of the executed `notebook`.
+def replay(notebook, source, transcripts: Path) -> dict[str, Replay]:
+    """What the trusted replay says of every test cell of the executed `notebook`.
 
-    `source` is the instructor's notebook (it says which names are the
-    student's); `sandbox_errors` maps each grade_id to the error the
-    sandbox run showed, or None.  A test passes only if it passed in the
-    sandbox and its replay here (when possible) passes too.
+    `source` is the instructor's notebook: it says which names are the
+    student's, and it is where the tests' text comes from (never the
+    submission).  A test with no transcript was not observed (it did not
+    run, or the notebook tampered with the harness).
     """
-    from .workspace import first_error
-
     functions, classes = student_names(source)
     namespace: dict = {"__name__": "__grader_replay__"}
     for cell in source.cells:  # the instructor's set-up cells (imports), never a cell from the submission
@@ -216,44 +207,58 @@ def replay(notebook, source, transcripts: Path, sandbox_errors: dict[str, str | 
         if cell.cell_type == "code" and not meta.get("solution") and not meta.get("grade"):
             _run_quietly(cell.source, namespace)
     tests = {gid: cell.source for gid, cell in grade_cells(source).items() if not nbgrader_meta(cell).get("solution")}
-    verdicts = {}
+    results = {}
     for cell in notebook.cells:
-        meta = nbgrader_meta(cell)
-        if cell.cell_type != "code" or meta.get("grade_id") not in tests:
-            continue
-        grade_id = meta["grade_id"]
-        if sandbox_errors.get(grade_id):
-            verdicts[grade_id] = Verdict(grade_id, False, sandbox_errors[grade_id], replayed=False)
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if cell.cell_type != "code" or grade_id not in tests:
             continue
         try:
             tree, arrays = codec.load(transcripts / grade_id)
         except ValueError as problem:
-            verdicts[grade_id] = Verdict(grade_id, False, "GradingError: this test could not be observed "
-                                         f"({problem}); did the notebook tamper with the kernel?", replayed=False)
+            results[grade_id] = Replay("unobserved", f"GradingError: this test could not be observed ({problem})")
             continue
         playback = Playback(tree, arrays)
         for name in functions:
             namespace[name] = playback.stub(name)
         for name in classes:
             namespace[name] = _unreplayable_class(name)
-        verdicts[grade_id] = _verdict(grade_id, tests[grade_id], namespace, playback, first_error)
-    return verdicts
+        results[grade_id] = _replay_one(grade_id, tests[grade_id], namespace, playback)
+    return results
 
 
-def _verdict(grade_id, source, namespace, playback, first_error) -> Verdict:
+@dataclass(frozen=True)
+class Replay:
+    """One test played back: "passed", "failed", "unreplayable" or "unobserved"."""
+
+    status: str
+    error: str | None = None  # "ErrorType: message", for instructors
+    ename: str | None = None  # the failure's exception class (a built-in or a grader class)
+    lineno: int | None = None  # the line of the test cell that failed, from the trusted traceback
+
+
+def _replay_one(grade_id, source, namespace, playback) -> Replay:
+    filename = f"<test {grade_id}>"
     try:
-        exec(compile(source, f"<test {grade_id}>", "exec"), namespace)
-    except Unreplayable:
-        return Verdict(grade_id, True, None, replayed=False)
+        exec(compile(source, filename, "exec"), namespace)
+    except Unreplayable as why:
+        return Replay("unreplayable", f"Unreplayable: {why}")
     except ReplayMismatch as mismatch:
-        return Verdict(grade_id, False, f"ReplayMismatch: {mismatch}", replayed=True)
+        return Replay("failed", f"ReplayMismatch: {mismatch}", "ReplayMismatch", _failing_line(mismatch, filename))
     except Exception as error:  # the test failed on the recorded values
-        output = {"output_type": "error", "ename": type(error).__name__, "evalue": str(error)}
-        return Verdict(grade_id, False, first_error({"outputs": [output]}), replayed=True)
+        return Replay("failed", one_line(f"{type(error).__name__}: {error}"), type(error).__name__,
+                      _failing_line(error, filename))
     if playback.position != len(playback.calls):
-        return Verdict(grade_id, False, "ReplayMismatch: the test made fewer calls than in your notebook's run",
-                       replayed=True)
-    return Verdict(grade_id, True, None, replayed=True)
+        return Replay("failed", "ReplayMismatch: the test made fewer calls than in your notebook's run", "ReplayMismatch")
+    return Replay("passed")
+
+
+def _failing_line(error: BaseException, filename: str) -> int | None:
+    """The last line of the test cell itself in the error's traceback (the assert, or the call that raised)."""
+    line = None
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        if frame.f_code.co_filename == filename:
+            line = lineno
+    return line
 
 
 class _UnreplayableClass(type):

@@ -2,22 +2,29 @@
 
 For each assignment:
   * exercises/ matches a fresh release of solutions/, and leaks nothing;
-  * the solution scores full marks, the released notebook as shipped 0;
-  * every correct_* planted submission scores full, every wrong_* below
-    full (failing the tests it names).
+  * graded by the very pipeline that grades students (pipeline.py), the
+    solution scores full marks, the released notebook as shipped 0, every
+    correct_* planted submission full, every wrong_* below full (failing the
+    tests it names).
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import sandbox
 from .course import Course
-from .grading import Report, format_score, grade_in
+from .grading import format_score
+from .pipeline import grade_notebooks
 from .planted import PlantedSubmission, build_notebook, planted_submissions
 from .release import leaked_lines, stale_notebooks
+from .report import Outcome
 from .workspace import Workspace
+
+MIN_WRONG = 8  # planted wrong answers each exercise must keep
 
 
 @dataclass
@@ -33,7 +40,7 @@ class Verification:
     findings: list[Finding] = field(default_factory=list)
     # What was graded, kept for callers that look closer (the tests do).
     planted: dict[str, list[PlantedSubmission]] = field(default_factory=dict)
-    reports: dict[str, dict[str, Report]] = field(default_factory=dict)
+    reports: dict[str, dict[str, Outcome]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -43,24 +50,23 @@ class Verification:
         self.findings.append(Finding(assignment, check, ok, detail))
 
 
-def verify_assignment(course: Course, assignment: str, result: Verification) -> None:
+def verify_assignment(course: Course, assignment: str, result: Verification, jobs: int | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="grader-verify-") as folder:
-        # One nbgrader course serves both checks: its release is compared with
-        # exercises/, and its gradebook grades every version of the notebook.
         workspace = Workspace(course, assignment, Path(folder))
         workspace.generate()
         stale = stale_notebooks(course, assignment, workspace.released_notebooks())
-        result.add(assignment, "exercises up to date", not stale, f"stale: {', '.join(stale)}; run `grader release`" if stale else "")
-        leaks = leaked_lines(course, assignment)
-        result.add(assignment, "no solution or hidden-test text released", not leaks, "; ".join(leaks[:3]))
-        if stale:
-            return  # grading a stale release would test the wrong notebook
+    result.add(assignment, "exercises up to date", not stale, f"stale: {', '.join(stale)}; run `grader release`" if stale else "")
+    leaks = leaked_lines(course, assignment)
+    result.add(assignment, "no solution or hidden-test text released", not leaks, "; ".join(leaks[:3]))
+    if stale:
+        return  # grading a stale release would test the wrong notebook
 
-        (source,) = course.source_notebooks(assignment)
-        planted = planted_submissions(course, assignment)
-        notebooks = {"solution": source, "released": course.exercises / assignment / source.name}
-        notebooks.update({p.label: build_notebook(course, assignment, p) for p in planted})
-        reports = grade_in(workspace, notebooks)
+    source = course.notebook(assignment)
+    planted = planted_submissions(course, assignment)
+    notebooks = {"solution": source, "released": course.exercises / assignment / source.name}
+    notebooks.update({p.label: build_notebook(course, assignment, p) for p in planted})
+    reports = grade_notebooks(course, assignment, notebooks, jobs=jobs or os.cpu_count() or 1,
+                              use_sandbox=sandbox.available()[0])
     result.planted[assignment], result.reports[assignment] = planted, reports
 
     def score_text(report):
@@ -83,7 +89,7 @@ def verify_assignment(course: Course, assignment: str, result: Verification) -> 
             detail = score_text(report) + (f"; expected to fail {', '.join(missing)}" if missing else "")
             result.add(assignment, f"{p.path.name} scores below full", ok, detail)
     wrong = [p for p in planted if not p.should_pass]
-    result.add(assignment, "has planted wrong submissions", len(wrong) >= 5, f"{len(wrong)} found, 5 required")
+    result.add(assignment, "has planted wrong submissions", len(wrong) >= MIN_WRONG, f"{len(wrong)} found, {MIN_WRONG} required")
 
 
 def verify(course: Course, assignments: list[str] | None = None) -> Verification:

@@ -1,0 +1,79 @@
+"""The grading folder: an nbgrader course (source/, release/, submitted/, autograded/, gradebook.db) plus ours.
+
+Ours are results/<student>/<assignment>.json (written last: its presence means
+"graded"), logs/, feedback/ and grades.csv.  `nbgrader export` and formgrader
+read the same folder through the nbgrader_config.py written here.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from . import sandbox
+from .collect import Submission
+from .course import Course
+from .notebooks import read_notebook
+from .workspace import Workspace
+
+
+class ClassCourse:
+    def __init__(self, course: Course, out: Path, limits: sandbox.Limits):
+        self.course, self.root, self.limits = course, Path(out).resolve(), limits
+        self.workspaces: dict[str, Workspace] = {}
+
+    def prepare(self, assignments: list[str]) -> None:
+        """Release each assignment into the folder (again only when its source changed)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "nbgrader_config.py").write_text(
+            "# Written by the grader: lets `nbgrader export` and formgrader read this gradebook.\n"
+            "c = get_config()  # noqa\nc.CourseDirectory.course_id = 'course'\n"
+            f"c.CourseDirectory.root = {str(self.root)!r}\n")
+        for assignment in assignments:
+            workspace = Workspace(self.course, assignment, self.root)
+            marker = self.root / "source" / assignment / ".generated"
+            if not marker.exists() or marker.read_text() != self.source_key(assignment):
+                shutil.rmtree(self.root / "release" / assignment, ignore_errors=True)
+                workspace.generate()
+                marker.write_text(self.source_key(assignment))
+            self.workspaces[assignment] = workspace
+
+    @functools.cache
+    def source_key(self, assignment: str) -> str:
+        """sha256 of the assignment's source notebooks (read once per run: they do not change during it)."""
+        digest = hashlib.sha256()
+        for path in self.course.source_notebooks(assignment):
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    @functools.cache
+    def source(self, assignment: str):
+        """The instructor's notebook: which names are the student's, and the tests' own text."""
+        return read_notebook(self.course.notebook(assignment))
+
+    @functools.cache
+    def release(self, assignment: str):
+        return read_notebook(self.workspaces[assignment].released_notebooks()[0])
+
+    @property
+    def db_url(self) -> str:
+        return next(iter(self.workspaces.values())).db_url
+
+    def result_path(self, submission: Submission) -> Path:
+        return self.root / "results" / submission.student / f"{submission.assignment}.json"
+
+    def key(self, submission: Submission) -> str:
+        """What a result was computed from: the source, the submission's bytes and the limits."""
+        digest = hashlib.sha256(self.source_key(submission.assignment).encode())
+        digest.update(submission.path.read_bytes() if submission.path else b"<missing>")
+        digest.update(repr(self.limits).encode())
+        return digest.hexdigest()
+
+    def is_graded(self, submission: Submission) -> bool:
+        try:
+            return json.loads(self.result_path(submission).read_text()).get("key") == self.key(submission)
+        except (OSError, ValueError):
+            return False

@@ -1,0 +1,122 @@
+"""Step 4, judge: each test's verdict, decided by the trusted grader, and a notebook safe to show.
+
+A test cell passes only if all of these hold:
+  * the grader saw nothing go wrong (no timeout, no dead kernel, the cell ran);
+  * the kernel's execute_reply for the cell says "ok" and the cell shows no
+    error (hiding a traceback does not hide the reply's status);
+  * the trusted replay (replay.py) passes, or, for a test that cannot be
+    replayed from values (it builds a student's class), the sandbox run passed.
+
+What a student may see of it (the feedback page, `grader check`) is decided
+here too, as a rule about where text comes from rather than about what it
+says (encoded or split text would defeat any search for hidden lines):
+  * text the kernel produced after a hidden test ran in it, and text built
+    from values the student's code returned (an assertion's "got ..."), is
+    never shown: a student's code could have put the hidden tests there;
+  * shown are the grader's own words, the exception's built-in class, and the
+    failing line when the trusted traceback places it in the visible part of
+    the test (a line the released notebook already shows);
+  * outputs of the student's own cells that ran after the first hidden test
+    are withheld, and the log says so.
+Instructors' logs keep every message.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass
+
+import nbformat
+
+from .execute import Execution, error_output
+from .notebooks import first_error, grade_cells, has_hidden_tests, is_test, nbgrader_meta, visible_line
+from .replay import Replay, replay
+
+BUILTIN_EXCEPTIONS = {name for name, value in vars(builtins).items()
+                      if isinstance(value, type) and issubclass(value, BaseException)}
+WITHHELD = ("[grader: outputs not shown: this cell ran after hidden tests had run in your kernel, "
+            "so its output could carry them; your own notebook has them]\n")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    grade_id: str
+    passed: bool
+    how: str  # "replayed outside the sandbox" or "sandbox verdict"
+    detail: str | None  # for the instructor's log: the full one-line error
+    message: str | None  # for the student: only text that cannot carry a hidden test
+
+
+def judge(executed: Execution, source) -> tuple[dict[str, Verdict], list[int]]:
+    """Verdicts by grade_id, applied to the notebook's test cells; and the indices of withheld cells."""
+    notebook = executed.notebook
+    replays = replay(notebook, source, executed.transcripts)
+    tests = grade_cells(source)
+    verdicts = {}
+    for index, cell in enumerate(notebook.cells):
+        if not is_test(cell):
+            continue
+        grade_id = nbgrader_meta(cell)["grade_id"]
+        verdict = _verdict(grade_id, tests[grade_id].source, replays.get(grade_id), executed.replies.get(index),
+                           first_error(cell), executed.grader_notes.get(index))
+        verdicts[grade_id] = verdict
+        # A test cell's outputs become its verdict: nothing the kernel printed is kept.
+        ename, _, evalue = (verdict.message or "").partition(": ")
+        cell.outputs = [] if verdict.passed else [error_output(ename or "Error", evalue)]
+    return verdicts, withhold_tainted_outputs(notebook)
+
+
+def _verdict(grade_id: str, test_source: str, replayed: Replay | None, reply: str | None,
+             sandbox_error: str | None, grader_note: str | None) -> Verdict:
+    replayed = replayed or Replay("unobserved", "GradingError: no record of this test")
+    how = "sandbox verdict" if replayed.status == "unreplayable" else "replayed outside the sandbox"
+
+    def failed(message: str, detail: str | None = None) -> Verdict:
+        return Verdict(grade_id, False, how, detail or sandbox_error or replayed.error or message, message)
+
+    if grader_note:
+        return failed(grader_note, grader_note)
+    if replayed.status == "failed":
+        return failed(_where(replayed, test_source), replayed.error)
+    if replayed.status == "unobserved":
+        return failed("GradingError: this test could not be observed (did the notebook tamper with the kernel?)",
+                      replayed.error)
+    if reply != "ok" or sandbox_error:
+        if sandbox_error is None:
+            return failed("Error: the test cell failed but showed no error (did the notebook hide its traceback?)",
+                          f"execute_reply status {reply!r} with no error output")
+        return failed(f"{_safe_name(sandbox_error.partition(':')[0])}: the test failed in your kernel "
+                      "(run the test cell in Jupyter to see its visible checks)")
+    return Verdict(grade_id, True, how, None, None)
+
+
+def _where(replayed: Replay, test_source: str) -> str:
+    ename = _safe_name(replayed.ename or "Error")
+    if ename == "ReplayMismatch":
+        return ("ReplayMismatch: the test's calls differ from those it made in your kernel "
+                "(did a cell change a library function or a random generator?)")
+    line = visible_line(test_source, replayed.lineno) if replayed.lineno else None
+    if line is not None:
+        return f"{ename}: failed at line {replayed.lineno} of the visible test: {line}"
+    return f"{ename}: a hidden test failed"
+
+
+def _safe_name(name: str) -> str:
+    """An exception's class name when it is a built-in or the grader's; anything else could be a message."""
+    name = name.strip()
+    return name if name in BUILTIN_EXCEPTIONS or name in ("ReplayMismatch", "GradingError") else "Error"
+
+
+def withhold_tainted_outputs(notebook) -> list[int]:
+    """Clear the outputs of code cells that ran after the first test cell with hidden tests."""
+    withheld, tainted = [], False
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        if is_test(cell):
+            tainted = tainted or has_hidden_tests(cell)
+            continue
+        if tainted and cell.outputs:
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=WITHHELD)]
+            withheld.append(index)
+    return withheld
