@@ -74,30 +74,31 @@ def _verdict(grade_id: str, test_source: str, replayed: Replay | None, reply: st
     def failed(message: str, detail: str | None = None) -> Verdict:
         return Verdict(grade_id, False, how, detail or sandbox_error or replayed.error or message, message)
 
+    sandbox_failed = reply != "ok" or sandbox_error is not None
     if grader_note:
         return failed(grader_note, grader_note)
-    if replayed.status == "failed":
-        return failed(_where(replayed, test_source), replayed.error)
-    if replayed.status == "unobserved":
-        return failed("GradingError: this test could not be observed (did the notebook tamper with the kernel?)",
-                      replayed.error)
-    if reply != "ok" or sandbox_error:
+    if replayed.status == "failed" and replayed.ename != "ReplayMismatch":
+        return failed(_where(replayed.ename, replayed.lineno, test_source), replayed.error)
+    if sandbox_failed:
         if sandbox_error is None:
             return failed("Error: the test cell failed but showed no error (did the notebook hide its traceback?)",
                           f"execute_reply status {reply!r} with no error output")
-        return failed(f"{_safe_name(sandbox_error.partition(':')[0])}: the test failed in your kernel "
-                      "(run the test cell in Jupyter to see its visible checks)")
+        # Where the replay stopped (a call the sandbox never made) is where the sandbox run failed.
+        return failed(_where(sandbox_error.partition(":")[0], replayed.lineno, test_source))
+    if replayed.status == "failed":
+        return failed("ReplayMismatch: the test's calls differ from those it made in your kernel "
+                      "(did a cell change a library function or a random generator?)", replayed.error)
+    if replayed.status == "unobserved":
+        return failed("GradingError: this test could not be observed (did the notebook tamper with the kernel?)",
+                      replayed.error)
     return Verdict(grade_id, True, how, None, None)
 
 
-def _where(replayed: Replay, test_source: str) -> str:
-    ename = _safe_name(replayed.ename or "Error")
-    if ename == "ReplayMismatch":
-        return ("ReplayMismatch: the test's calls differ from those it made in your kernel "
-                "(did a cell change a library function or a random generator?)")
-    line = visible_line(test_source, replayed.lineno) if replayed.lineno else None
+def _where(ename: str | None, lineno: int | None, test_source: str) -> str:
+    ename = _safe_name(ename or "Error")
+    line = visible_line(test_source, lineno) if lineno else None
     if line is not None:
-        return f"{ename}: failed at line {replayed.lineno} of the visible test: {line}"
+        return f"{ename}: failed at line {lineno} of the visible test: {line}"
     return f"{ename}: a hidden test failed"
 
 

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import copy
 import re
+
+import nbformat
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import GraderError
 from .course import Course
-from .notebooks import read_notebook, solution_cells
+from .notebooks import nbgrader_meta, read_notebook, solution_cells
 
 SECTION = re.compile(r"^# %% (?P<grade_id>[\w-]+)\s*$", re.MULTILINE)
 FAILS = re.compile(r"^# fails:(?P<names>.*)$", re.MULTILINE)
@@ -68,15 +70,33 @@ def solution_code(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
 
-def build_notebook(course: Course, assignment: str, planted: PlantedSubmission):
-    """The released notebook with the planted code in its solution cells."""
+def answered_notebook(course: Course, assignment: str, answers: dict[str, str] | None = None,
+                      before: str = "", after: str = ""):
+    """The released notebook with the instructor's answers, some replaced by `answers` (grade_id -> code).
+
+    `before` becomes a code cell ahead of the first answer cell, `after` one at the end.
+    """
     source_path = course.notebook(assignment)
     released = read_notebook(course.exercises / assignment / source_path.name)
-    answers = {grade_id: solution_code(cell.source) for grade_id, cell in solution_cells(read_notebook(source_path)).items()}
-    unknown = set(planted.sections) - set(answers)
+    code = {grade_id: solution_code(cell.source) for grade_id, cell in solution_cells(read_notebook(source_path)).items()}
+    unknown = set(answers or {}) - set(code)
     if unknown:
-        raise GraderError(f"{planted.path}: no solution cell named {', '.join(sorted(unknown))}")
+        raise GraderError(f"no solution cell named {', '.join(sorted(unknown))} in {assignment}")
+    code.update(answers or {})
     notebook = copy.deepcopy(released)
     for grade_id, cell in solution_cells(notebook).items():
-        cell.source = planted.sections.get(grade_id, answers[grade_id])
+        cell.source = code[grade_id]
+    if before:
+        first = next(i for i, c in enumerate(notebook.cells) if nbgrader_meta(c).get("solution"))
+        notebook.cells.insert(first, nbformat.v4.new_code_cell(before))
+    if after:
+        notebook.cells.append(nbformat.v4.new_code_cell(after))
     return notebook
+
+
+def build_notebook(course: Course, assignment: str, planted: PlantedSubmission):
+    """The released notebook with the planted code in its solution cells (the others keep the solution)."""
+    try:
+        return answered_notebook(course, assignment, planted.sections)
+    except GraderError as error:
+        raise GraderError(f"{planted.path}: {error}") from None

@@ -9,6 +9,7 @@ at numpy's assertion helpers.
 
 import copy
 import csv
+import json
 import os
 import shutil
 import socket
@@ -24,12 +25,14 @@ import pytest
 from grader import sandbox
 from grader.course import Course
 from grader.notebooks import grade_cells, nbgrader_meta, read_notebook, solution_cells
-from grader.planted import solution_code
+from grader.planted import answered_notebook, solution_code
+from grader.release import secret_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = Course(ROOT)
 GRADER = [sys.executable, "-m", "grader.cli"]
-FULL = 10.0  # both assignments are worth 10 points
+FULL = 10.0  # every assignment in the batch is worth 10 points
+BELOW = "below full"  # an expected score: any score under FULL
 
 SANDBOX, NO_SANDBOX_WHY = sandbox.available()
 pytestmark = [
@@ -39,27 +42,15 @@ pytestmark = [
 
 
 def released(assignment):
-    (source,) = COURSE.source_notebooks(assignment)
-    return read_notebook(COURSE.exercises / assignment / source.name)
+    return read_notebook(COURSE.exercises / assignment / COURSE.notebook(assignment).name)
 
 
 def answers(assignment):
-    (source,) = COURSE.source_notebooks(assignment)
-    return {gid: solution_code(c.source) for gid, c in solution_cells(read_notebook(source)).items()}
+    return {gid: solution_code(c.source) for gid, c in solution_cells(read_notebook(COURSE.notebook(assignment))).items()}
 
 
 def notebook(assignment, replace=None, before="", after=""):
-    """The released notebook with the solution's answers, some replaced, and extra code cells."""
-    nb = copy.deepcopy(released(assignment))
-    code = {**answers(assignment), **(replace or {})}
-    for grade_id, cell in solution_cells(nb).items():
-        cell.source = code[grade_id]
-    first_solution = next(i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("solution"))
-    if before:
-        nb.cells.insert(first_solution, nbformat.v4.new_code_cell(before))
-    if after:
-        nb.cells.append(nbformat.v4.new_code_cell(after))
-    return nb
+    return answered_notebook(COURSE, assignment, replace, before, after)
 
 
 WRONG_PATTERN = {"layer-pattern": "def layer_pattern(n_layers, attention_every):\n    return ['mamba'] * n_layers\n"}
@@ -69,6 +60,42 @@ WRONG_TILED = {"tiled-matmul": "import numpy as np\n\ndef tiled_matmul(A, B, til
 WRONG_SCAN = {"selective-scan": "import torch\n\ndef selective_scan(u, delta, A, B, C, D=None):\n"
               "    return torch.zeros_like(u)\n"}
 # Points lost by WRONG_PATTERN / WRONG_TILED alone: 3 (test-layer-pattern) and 5 (shapes 3 + dtypes 2).
+WRONG_BLOCK = {"residual-block": (ROOT / "tests" / "submissions" / "04-resnet" / "wrong_block_no_final_relu.py")
+               .read_text().partition("# %% residual-block")[2].strip() + "\n"}
+
+# Class 1: ways to make a failing test cell look as if it passed.  Each is planted
+# ahead of a wrong answer, so an honest grader takes marks away.
+HIDE_FAILURES = {
+    "showtraceback": "get_ipython().showtraceback = lambda *a, **k: None\n",
+    "underscore-showtraceback": "get_ipython()._showtraceback = lambda *a, **k: None\n",
+    "custom-exc": "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)\n",
+    "excepthook": "import sys\nsys.excepthook = lambda *a: None\n"
+                  "get_ipython().showtraceback = lambda *a, **k: sys.excepthook(*sys.exc_info())\n",
+    "streams": "import io, sys\nsys.stdout = io.StringIO()\nsys.stderr = io.StringIO()\n"
+               "get_ipython().showtraceback = lambda *a, **k: None\n",
+    "display-hooks": "ip = get_ipython()\nip.display_pub.publish = lambda *a, **k: None\n"
+                     "ip.displayhook = lambda *a, **k: None\nip.showtraceback = lambda *a, **k: None\n",
+}
+EXCEPTION_STR_RAISES = (
+    "class Silent(Exception):\n    def __str__(self):\n        raise RuntimeError('no message')\n"
+    "    def __repr__(self):\n        raise RuntimeError('no repr')\n\n"
+)
+
+# Class 2: ways for student code to carry hidden tests to what the student receives.
+SNOOP = (  # every caller's source (the test cell among them), and IPython's input history
+    "import inspect, linecache\nSEEN = []\n\n\ndef _snoop():\n"
+    "    text = ''.join(''.join(linecache.getlines(f.filename)) for f in inspect.stack()[1:])\n"
+    "    history = get_ipython().user_ns.get('In', [])\n"
+    "    SEEN.append(text + '\\n'.join(history[-3:]))\n    return SEEN[-1]\n\n\n"
+)
+LEAK_MARK = "LEAKED-BY-THE-STUDENT"
+PRINT_LEAKS = (
+    "import base64, sys\nfrom IPython.display import HTML, display\n"
+    "everything = '\\n'.join(SEEN) + '\\n'.join(get_ipython().user_ns.get('In', []))\n"
+    f"print({LEAK_MARK!r}, everything)\nprint({LEAK_MARK!r}, base64.b64encode(everything.encode()).decode())\n"
+    f"print({LEAK_MARK!r}, everything, file=sys.stderr)\ndisplay(HTML('<pre>' + {LEAK_MARK!r} + everything + '</pre>'))\n"
+    f"everything\n"
+)
 
 
 def attacks(port: int = 9):
@@ -105,7 +132,30 @@ def attacks(port: int = 9):
         cell.metadata.nbgrader.update(grade=True, points=500)
     wrong_kernel = notebook(h)
     wrong_kernel.metadata.kernelspec = {"name": "julia-1.9", "display_name": "Julia", "language": "julia"}
-    return {
+    r = "04-resnet"
+    cases = {}
+    for name, hide in HIDE_FAILURES.items():
+        cases[f"hide-{name}-class"] = (r, notebook(r, WRONG_BLOCK, before="from torch import nn\n" + hide), "ok", BELOW)
+    cases["hide-showtraceback-function"] = (h, notebook(h, WRONG_PATTERN, before=HIDE_FAILURES["showtraceback"]),
+                                            "ok", FULL - 3)
+    cases["exception-str-raises"] = (h, notebook(h, {"layer-pattern": EXCEPTION_STR_RAISES + (
+        "def layer_pattern(n_layers, attention_every):\n    raise Silent()\n")}), "ok", FULL - 3)
+    cases["exception-str-raises-class"] = (r, notebook(r, {"residual-block": EXCEPTION_STR_RAISES + (
+        "class ResidualBlock(nn.Module):\n    def __init__(self, *args, **kwargs):\n        raise Silent()\n")}),
+        "ok", 0.0)
+    # Correct answers that read the test calling them and print it later: full marks, nothing shown.
+    snooping_matmul = {gid: SNOOP + code.replace("):\n", "):\n    _snoop()\n", 1)
+                       for gid, code in answers(m).items() if gid in ("matmul-flops", "tiled-matmul")}
+    cases["snoop-print-later"] = (m, notebook(m, snooping_matmul, after=PRINT_LEAKS), "ok", FULL)
+    # Wrong answers whose error or return value is the calling test's source.
+    cases["snoop-exception-message"] = (m, notebook(m, {"tiled-matmul": SNOOP + (
+        "def tiled_matmul(A, B, tile=32):\n    raise ValueError(_snoop())\n")}), "ok", FULL - 5)
+    cases["snoop-returned-text"] = (h, notebook(h, {"layer-pattern": SNOOP + (
+        "def layer_pattern(n_layers, attention_every):\n    return [_snoop()] * n_layers\n")}, after=PRINT_LEAKS),
+        "ok", FULL - 3)
+    cases["snoop-class"] = (r, notebook(r, {"residual-block": SNOOP + WRONG_BLOCK["residual-block"].replace(
+        "    def forward(self, x):\n", "    def forward(self, x):\n        _snoop()\n")}, after=PRINT_LEAKS), "ok", BELOW)
+    return cases | {
         "honest-solution": (h, notebook(h), "ok", FULL),
         "honest-wrong": (h, notebook(h, WRONG_PATTERN), "ok", FULL - 3),
         "patch-assert-helpers": (m, notebook(m, WRONG_TILED, before=(
@@ -171,8 +221,7 @@ def attacks(port: int = 9):
 def write_submissions(folder: Path, port: int) -> dict:
     cases = attacks(port)
     for student, (assignment, content, _, _) in cases.items():
-        (source,) = COURSE.source_notebooks(assignment)
-        target = folder / student / assignment / source.name
+        target = folder / student / assignment / COURSE.notebook(assignment).name
         target.parent.mkdir(parents=True, exist_ok=True)
         if content is None:
             continue
@@ -223,9 +272,13 @@ def test_the_batch_completes(batch):
 def test_attack_ends_with_its_score_and_status(batch, student):
     assignment, _, status, score = batch["cases"][student]
     row = grades(batch["out"])[student]
+    log = (batch["out"] / "logs" / student / f"{assignment}.log").read_text()
     assert row["assignment"] == assignment
-    assert (row["status"], float(row["score"])) == (status, score), (Path(batch["out"] / "logs" / student /
-                                                                          f"{assignment}.log").read_text())
+    assert row["status"] == status, log
+    if score == BELOW:
+        assert float(row["score"]) < FULL, log
+    else:
+        assert float(row["score"]) == score, log
     assert float(row["max_score"]) == FULL
 
 
@@ -260,23 +313,49 @@ def test_two_grading_runs_use_different_users():
     assert len(uids) == 2
 
 
-def test_feedback_and_logs_leak_no_hidden_test(batch):
-    secrets = set()  # hidden-test lines (the solutions' lines are in honest students' own code)
-    shown = "".join(nbformat.writes(released(a)) for a in ("08-hybrids", "01-matmul"))  # no secret: on show
-    for assignment in ("08-hybrids", "01-matmul"):
-        (source,) = COURSE.source_notebooks(assignment)
-        for cell in grade_cells(read_notebook(source)).values():
-            hidden = cell.source.partition("### BEGIN HIDDEN TESTS")[2].partition("### END HIDDEN TESTS")[0]
-            secrets |= {line.strip() for line in hidden.splitlines() if len(line.strip()) >= 16 and line.strip() not in shown}
-    assert secrets
-    pages = list((batch["out"] / "feedback").rglob("*.html")) + list((batch["out"] / "logs").rglob("*.log"))
-    assert len(pages) >= 2 * len(batch["cases"])
-    for page in pages:
-        text = page.read_text()
+def hidden_lines(assignments) -> set[str]:
+    """Lines of the hidden tests that no released notebook shows."""
+    secrets = set()
+    for assignment in assignments:
+        secrets |= secret_lines(read_notebook(COURSE.notebook(assignment)))
+    shown = "".join(nbformat.writes(released(a)) for a in assignments)
+    answers_text = "".join(code for a in assignments for code in answers(a).values())
+    return {line for line in secrets if line not in shown and line not in answers_text}
+
+
+def student_facing_text(out: Path) -> dict[str, str]:
+    """Everything a student may receive: feedback pages, grades.csv, result files, judged notebooks' outputs."""
+    files = {str(p): p.read_text() for p in (out / "feedback").rglob("*.html")}
+    files |= {str(p): p.read_text() for p in (out / "results").rglob("*.json")}
+    files[str(out / "grades.csv")] = (out / "grades.csv").read_text()
+    for path in (out / "autograded").rglob("*.ipynb"):  # what nbgrader's own feedback tools would show
+        files[str(path)] = json.dumps([c.get("outputs", []) for c in read_notebook(path).cells])
+    return files
+
+
+def test_nothing_hidden_reaches_a_student(batch):
+    secrets = hidden_lines(sorted({case[0] for case in batch["cases"].values()}))
+    assert len(secrets) > 50
+    files = student_facing_text(batch["out"])
+    assert len(files) >= 2 * len(batch["cases"])
+    for name, text in files.items():
         leaked = [line for line in secrets if line in text]
-        assert not leaked, f"{page.name} shows hidden test lines: {leaked[:2]}"
+        assert not leaked, f"{name} shows hidden test lines: {leaked[:2]}"
+        assert LEAK_MARK not in text, f"{name} shows what a cell printed after the hidden tests ran"
     huge = batch["out"] / "feedback" / "huge-output" / "08-hybrids.html"
     assert huge.stat().st_size < 2_000_000
+
+
+def test_the_snooping_attacks_did_see_the_hidden_tests(batch):
+    """The control: without the grader's rule, these pages would have shown hidden tests."""
+    log = (batch["out"] / "logs" / "snoop-exception-message" / "01-matmul.log").read_text()
+    assert "BEGIN HIDDEN TESTS" in log  # the instructor's log keeps the student's own message
+
+
+def test_feedback_shows_outputs_from_before_the_hidden_tests(batch):
+    page = (batch["out"] / "feedback" / "correct-with-warnings" / "08-hybrids.html").read_text()
+    assert "noise on stderr" in page  # printed before any test ran
+    assert "outputs not shown" in (batch["out"] / "feedback" / "snoop-print-later" / "01-matmul.html").read_text()
 
 
 def test_feedback_and_export_commands_rewrite_from_the_graded_folder(batch, tmp_path):
@@ -342,39 +421,3 @@ def test_a_zip_from_an_lms_grades_like_the_folder(batch, tmp_path):
     assert float(rows["honestwrong"]["score"]) == FULL - 3
     assert rows["escape"]["status"] == "invalid_notebook"
     assert not (tmp_path.parent / "escape_hybrids.ipynb").exists()
-
-
-def test_every_shipped_exercise_grades_the_same_as_grader_verify(tmp_path):
-    """Solutions full, releases 0, planted answers as `grader verify` says: replay must not change a verdict."""
-    from grader.planted import build_notebook, planted_submissions
-
-    expected = {}
-    for assignment in COURSE.assignments():
-        (source,) = COURSE.source_notebooks(assignment)
-        planted = planted_submissions(COURSE, assignment)
-        correct = [p for p in planted if p.should_pass][:1]
-        wrong = [p for p in planted if not p.should_pass][:2]
-        notebooks = {"solution": read_notebook(source), "release": released(assignment)}
-        notebooks |= {p.label: build_notebook(COURSE, assignment, p) for p in correct + wrong}
-        for student, nb in notebooks.items():
-            target = tmp_path / "class" / student / assignment / source.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(nb, str(target))
-            should_pass = student == "solution" or student.startswith("correct")
-            expected[(student, assignment)] = "full" if should_pass else ("zero" if student == "release" else "below")
-    out = tmp_path / "out"
-    run = subprocess.run([*GRADER, "autograde", str(tmp_path / "class"), "--out", str(out), "--jobs", "2"],
-                         capture_output=True, text=True, cwd=ROOT)
-    assert run.returncode == 0, run.stderr
-    with open(out / "grades.csv") as file:
-        rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(file)}
-    for key, want in expected.items():
-        row = rows[key]
-        score, top = float(row["score"]), float(row["max_score"])
-        got = "full" if score == top else ("zero" if score == 0 else "below")
-        if want == "below":
-            assert got != "full", f"{key}: a planted wrong answer scored full"
-        else:
-            assert got == want, f"{key}: expected {want}, got {score}/{top}\n" + (
-                out / "logs" / key[0] / f"{key[1]}.log").read_text()
-        assert row["status"] == "ok" and (out / "feedback" / key[0] / f"{key[1]}.html").exists()

@@ -51,9 +51,10 @@ def test_chapters_are_numbered_myst_notebooks(chapter):
 def test_chapters_open_with_goals_and_close_with_exercises(chapter):
     text = chapter.read_text()
     assert ":::{admonition} What you will learn" in text
-    exercises = text[text.find(":::{admonition} Exercises"):]
-    assert exercises, "no Exercises box"
-    assert "grader check exercises/" in exercises.split(":::")[1], "the Exercises box must say how to check"
+    start = text.find(":::{admonition} Exercises")
+    assert start >= 0, "no Exercises box"
+    box = text[start:].split(":::")[1]
+    assert "grader check exercises/" in box, "the Exercises box must say how to check"
 
 
 def test_every_citation_is_in_the_bibliography():

@@ -3,7 +3,9 @@
 For each assignment: the release is current and leaks nothing; the solution scores
 full marks and the released stub zero; every correct_* planted submission scores
 full and every wrong_* one loses marks on the tests it names, with one-line
-failure messages that never show hidden-test code or compared arrays.
+failure messages that never show hidden-test code or compared arrays.  The
+planted set is graded once per run, by the pipeline that grades students, so
+this is also the test that `grader check`, `verify` and `autograde` agree.
 """
 
 from pathlib import Path
@@ -33,8 +35,8 @@ def test_exercise_is_honest(course, assignment):
     assert not failed, "\n".join(f"{f.check} ({f.detail})" for f in failed)
 
     planted, reports = result.planted[assignment], result.reports[assignment]
-    assert sum(not p.should_pass for p in planted) >= 5
-    assert sum(p.should_pass for p in planted) >= 1
+    assert sum(not p.should_pass for p in planted) >= 8
+    assert sum(p.should_pass for p in planted) >= 2
     for p in planted:
         report = reports[p.label]
         failed_tests = {t.name for t in report.tests if not t.passed}
@@ -50,7 +52,7 @@ def test_exercise_is_honest(course, assignment):
         for test in report.tests:
             if test.passed:
                 continue
-            assert test.error and "Traceback" not in test.error and "\n" not in test.error, test
-            assert "x: array" not in test.error, f"{test.name} shows compared arrays"
+            assert test.message and "Traceback" not in test.message and "\n" not in test.message, test
+            assert "x: array" not in test.message, f"{test.name} shows compared arrays"
             for line in secrets:
-                assert line not in test.error, f"{test.name} message shows hidden line {line!r}"
+                assert line not in test.message, f"{test.name} message shows hidden line {line!r}"

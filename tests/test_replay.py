@@ -116,16 +116,48 @@ def verdict_for(tmp_path, returned):
     tree, arrays = recorded([("square", (3,), {"returned": returned}),
                              ("square", (np.ones(2),), {"returned": np.ones(2)})])
     codec.dump(tree, arrays, tmp_path / "test")
-    return replay(source, source, tmp_path, {"test": None})["test"]
+    return replay(source, source, tmp_path)["test"]
 
 
 def test_replay_decides_with_its_own_asserts(tmp_path):
-    assert verdict_for(tmp_path, 9).passed
+    assert verdict_for(tmp_path, 9).status == "passed"
     failed = verdict_for(tmp_path, 10)
-    assert not failed.passed and failed.replayed and failed.error.startswith("AssertionError")
+    assert failed.status == "failed" and failed.error.startswith("AssertionError") and failed.ename == "AssertionError"
+    assert failed.lineno == 1  # the trusted traceback points at the test's own line
 
 
-def test_harness_records_calls_and_restores_patched_libraries(tmp_path):
+def test_a_test_without_a_transcript_was_not_observed(tmp_path):
+    source = notebook_with("def square(x):\n    return x * x\n", "assert square(3) == 9\n")
+    assert replay(source, source, tmp_path)["test"].status == "unobserved"
+
+
+class FakeShell:
+    def __init__(self, namespace):
+        self.user_ns = namespace
+
+
+class FakeCell:
+    def __init__(self, source):
+        self.raw_cell = source
+
+
+def test_harness_records_each_call_of_a_test_cell(tmp_path):
+    harness = Harness({"test_cells": {cell_hash("test"): "t"}, "student_names": ["f"], "out_dir": str(tmp_path)})
+    harness.take_snapshot([])
+    namespace = {"f": lambda x: x * 2}
+    harness.shell = FakeShell(namespace)
+    harness.pre_run_cell(FakeCell("not a test"))
+    assert not getattr(namespace["f"], "__grader_wrapped__", False)  # only test cells are recorded
+    harness.pre_run_cell(FakeCell("test"))
+    assert namespace["f"](np.arange(3))[2] == 4 and namespace["f"](5) == 10
+    harness.post_run_cell(None)
+    assert not getattr(namespace["f"], "__grader_wrapped__", False)  # unwrapped after the cell
+    calls = codec.decode(*codec.load(tmp_path / "t"))
+    assert [c["name"] for c in calls] == ["f", "f"]
+    assert np.array_equal(calls[0]["args"][0], np.arange(3)) and calls[1]["returned"] == 10
+
+
+def test_harness_restores_patched_libraries(tmp_path):
     harness = Harness({"test_cells": {cell_hash("test"): "t"}, "student_names": ["f"], "out_dir": str(tmp_path)})
     harness.take_snapshot(["numpy.testing"])
     real = np.testing.assert_allclose
