@@ -74,7 +74,7 @@ HIDE_FAILURES = {
     "streams": "import io, sys\nsys.stdout = io.StringIO()\nsys.stderr = io.StringIO()\n"
                "get_ipython().showtraceback = lambda *a, **k: None\n",
     "display-hooks": "ip = get_ipython()\nip.display_pub.publish = lambda *a, **k: None\n"
-                     "ip.displayhook = lambda *a, **k: None\nip.showtraceback = lambda *a, **k: None\n",
+                     "ip.displayhook.write_format_data = lambda *a, **k: None\nip.showtraceback = lambda *a, **k: None\n",
 }
 EXCEPTION_STR_RAISES = (
     "class Silent(Exception):\n    def __str__(self):\n        raise RuntimeError('no message')\n"
@@ -82,19 +82,25 @@ EXCEPTION_STR_RAISES = (
 )
 
 # Class 2: ways for student code to carry hidden tests to what the student receives.
-SNOOP = (  # every caller's source (the test cell among them), and IPython's input history
-    "import inspect, linecache\nSEEN = []\n\n\ndef _snoop():\n"
-    "    text = ''.join(''.join(linecache.getlines(f.filename)) for f in inspect.stack()[1:])\n"
-    "    history = get_ipython().user_ns.get('In', [])\n"
-    "    SEEN.append(text + '\\n'.join(history[-3:]))\n    return SEEN[-1]\n\n\n"
+SNOOP = (  # every caller's source, the outermost (the test cell) first, and IPython's input history
+    "import linecache, re, sys\nSEEN = []\n\n\ndef _snoop():\n"
+    "    frame, files = sys._getframe(1), []\n"
+    "    while frame is not None:\n"
+    "        if re.search(r'ipykernel_[0-9]+/|ipython-input', frame.f_code.co_filename):\n"
+    "            files.insert(0, frame.f_code.co_filename)  # a notebook cell's code\n"
+    "        frame = frame.f_back\n"
+    "    text = ''.join(''.join(linecache.getlines(name)) for name in dict.fromkeys(files))\n"
+    "    text += '\\n'.join(get_ipython().user_ns.get('In', [])[-2:])\n"
+    "    if text not in SEEN:\n        SEEN.append(text)\n    return text\n\n\n"
 )
-LEAK_MARK = "LEAKED-BY-THE-STUDENT"
+LEAK_MARK = "LEAKED-BY-THE-STUDENT"  # the notebooks build it at run time, so their source never holds it
 PRINT_LEAKS = (
     "import base64, sys\nfrom IPython.display import HTML, display\n"
+    f"MARK = {LEAK_MARK[:7]!r} + {LEAK_MARK[7:]!r}\n"
     "everything = '\\n'.join(SEEN) + '\\n'.join(get_ipython().user_ns.get('In', []))\n"
-    f"print({LEAK_MARK!r}, everything)\nprint({LEAK_MARK!r}, base64.b64encode(everything.encode()).decode())\n"
-    f"print({LEAK_MARK!r}, everything, file=sys.stderr)\ndisplay(HTML('<pre>' + {LEAK_MARK!r} + everything + '</pre>'))\n"
-    f"everything\n"
+    "print(MARK, everything)\nprint(MARK, base64.b64encode(everything.encode()).decode())\n"
+    "print(MARK, everything, file=sys.stderr)\ndisplay(HTML('<pre>' + MARK + everything + '</pre>'))\n"
+    "MARK + everything\n"
 )
 
 
@@ -283,7 +289,7 @@ def test_attack_ends_with_its_score_and_status(batch, student):
 
 
 def test_every_status_is_one_of_the_documented_ones(batch):
-    from grader.autograde import STATUSES
+    from grader.report import STATUSES
 
     assert {row["status"] for row in grades(batch["out"]).values()} == set(STATUSES)
 
@@ -349,7 +355,8 @@ def test_nothing_hidden_reaches_a_student(batch):
 def test_the_snooping_attacks_did_see_the_hidden_tests(batch):
     """The control: without the grader's rule, these pages would have shown hidden tests."""
     log = (batch["out"] / "logs" / "snoop-exception-message" / "01-matmul.log").read_text()
-    assert "BEGIN HIDDEN TESTS" in log  # the instructor's log keeps the student's own message
+    # The student's exception message (kept in the instructor's log) starts with the calling test cell.
+    assert "A = np.arange(6.0).reshape(2, 3)" in log
 
 
 def test_feedback_shows_outputs_from_before_the_hidden_tests(batch):
