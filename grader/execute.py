@@ -38,7 +38,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from . import sandbox
-from .notebooks import is_test
+from .notebooks import is_test, nbgrader_meta
+from .remote import KernelLost, RemoteTests
 
 HERE = Path(__file__).resolve().parent
 MAX_RESTARTS = 5
@@ -58,6 +59,7 @@ class Execution:
     events: list[str] = field(default_factory=list)
     replies: dict[int, str] = field(default_factory=dict)  # code cell index -> execute_reply status
     grader_notes: dict[int, str] = field(default_factory=dict)  # cell index -> "ErrorType: what the grader saw"
+    remote: dict = field(default_factory=dict)  # grade_id -> remote.RemoteResult, for tests run in the grader
 
     @property
     def status(self) -> str:
@@ -158,6 +160,41 @@ def stop_kernel(km: AsyncKernelManager, slot: int | None) -> None:
         sandbox.clear_user(slot)
 
 
+def kernel_caller(client: SandboxedClient):
+    """call(code, deadline): run code silently in the client's kernel; KernelLost if it times out or dies."""
+
+    def call(code: str, deadline: float) -> None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise KernelLost("timeout", "the test ran past its time limit")
+        try:
+            run_sync(client.kc.execute_interactive)(code, silent=True, store_history=False, allow_stdin=False,
+                                                    timeout=remaining, output_hook=lambda message: None)
+        except TimeoutError:
+            alive = run_sync(client.km.is_alive)()
+            raise KernelLost("timeout" if alive else "dead", "the kernel did not answer") from None
+
+    return call
+
+
+def run_test(client: SandboxedClient, remote: RemoteTests, cell, index: int, limits: sandbox.Limits,
+             result: Execution) -> None:
+    """A test cell, run here against the kernel; in the kernel itself when it cannot be (remote.py)."""
+    grade_id = nbgrader_meta(cell)["grade_id"]
+    try:
+        outcome = remote.run(grade_id, limits.cell_timeout)
+    except KernelLost as lost:
+        if lost.kind == "dead" or not run_sync(client.km.is_alive)():
+            raise DeadKernelError("the kernel died during a test") from None
+        raise CellTimeoutError("a test timed out") from None
+    if outcome.status == "unremotable":
+        result.events.append(f"{grade_id}: run in the kernel ({outcome.error})")
+        client.execute_cell(cell, index)
+        return
+    result.remote[grade_id] = outcome
+    cell.outputs = []
+
+
 def install_harness(workdir: Path, config: dict) -> None:
     folder = workdir / "harness"
     folder.mkdir(parents=True, exist_ok=True)
@@ -167,12 +204,19 @@ def install_harness(workdir: Path, config: dict) -> None:
 
 
 def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limits, slot: int = 0,
-            use_sandbox: bool = True) -> Execution:
-    """Run every code cell of `notebook` (modified in place) in a sandboxed kernel."""
+            use_sandbox: bool = True, source=None) -> Execution:
+    """Run every code cell of `notebook` (modified in place) with its kernel in a sandbox.
+
+    With the instructor's `source`, test cells run in this process against the
+    kernel (remote.py); a test that cannot is sent to the kernel as a cell and
+    recorded for replay.  Without it, every test runs in the kernel.
+    """
     workdir = Path(workdir).resolve()
     transcripts = workdir / "transcripts"
     install_harness(workdir, {**harness_config, "out_dir": str(transcripts)})
     transcripts.mkdir(exist_ok=True)
+    (workdir / "rpc").mkdir(exist_ok=True)
+    remote = RemoteTests(source, workdir / "rpc") if source is not None else None
     if use_sandbox:
         sandbox.prepare_workdir(workdir, slot)
     result = Execution(notebook, transcripts)
@@ -187,6 +231,7 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
         result.grader_notes[index] = f"{ename}: {evalue}"
 
     def new_client() -> SandboxedClient:
+        """A client for a new kernel (the tests' trusted state starts afresh with it)."""
         if use_sandbox:
             sandbox.clear_user(slot)  # nothing left over under this user id, from this run or an earlier one
         km = SandboxedKernelManager(workdir=workdir, slot=slot, limits=limits, sandboxed=use_sandbox,
@@ -196,6 +241,8 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
                                  extra_arguments=[f"--IPKernelApp.exec_lines={json.dumps(setup)}",
                                                   "--IPKernelApp.log_level=ERROR"])
         client.km = km
+        if remote is not None:
+            remote.new_kernel(kernel_caller(client))
         return client
 
     def rebuild(client: SandboxedClient) -> None:
@@ -227,7 +274,11 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
                         pending = []
                         break
                     try:
-                        client.execute_cell(notebook.cells[index], index)
+                        cell = notebook.cells[index]
+                        if remote is not None and is_test(cell):
+                            run_test(client, remote, cell, index, limits, result)
+                        else:
+                            client.execute_cell(cell, index)
                     finally:
                         pending.pop(0)
                         done.append(index)

@@ -23,8 +23,11 @@ import hashlib
 import importlib
 import json
 import os
+import pickle
 import random
 import sys
+
+import numpy as np
 
 try:
     import codec  # inside the sandbox: copied beside this file
@@ -171,7 +174,8 @@ def _set_random_states(states) -> None:
     if "numpy" in states:
         sys.modules["numpy"].random.set_state(states["numpy"])
     if "torch" in states:
-        sys.modules["torch"].set_rng_state(states["torch"])
+        torch = importlib.import_module("torch")
+        torch.set_rng_state(torch.as_tensor(states["torch"], dtype=torch.uint8))
 
 
 def install(config_path: str) -> None:
@@ -182,3 +186,176 @@ def install(config_path: str) -> None:
     harness.take_snapshot(harness.preload)
     harness.shell.events.register("pre_run_cell", harness.pre_run_cell)
     harness.shell.events.register("post_run_cell", harness.post_run_cell)
+
+
+# -- live calls: the trusted grader runs the test, the student's code runs here --------------------
+
+class _Handles:
+    """Objects of the student's side that the grader holds a reference to, by number."""
+
+    def __init__(self):
+        self.objects: dict[int, object] = {}
+        self.numbers: dict[int, int] = {}  # id(object) -> its number: one object, one handle (and one proxy)
+        self.graphs: dict[int, tuple] = {}  # a result that requires grad, and the leaf tensors it came from
+
+    def add(self, value) -> int:
+        number = self.numbers.get(id(value))
+        if number is not None and self.objects.get(number) is value:
+            return number
+        number = len(self.objects) + 1
+        self.objects[number] = value
+        self.numbers[id(value)] = number
+        return number
+
+    def clear(self) -> None:
+        self.objects.clear()
+        self.numbers.clear()
+        self.graphs.clear()
+
+
+HANDLES = _Handles()
+LAZY_ELEMENTS = 2**20  # larger tensors (AlexNet's weights) cross only when a test reads them, in chunks
+
+
+class HandleEncoder(codec.Encoder):
+    """codec's plain values, plus tensors (values and a handle) and handles to any other object."""
+
+    def encode(self, value, depth: int = 0):
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(value, torch.Tensor):
+            plain = value.detach().as_subclass(torch.Tensor)
+            tree = {"__rtensor__": HANDLES.add(value), "requires_grad": bool(value.requires_grad)}
+            if plain.numel() > LAZY_ELEMENTS:  # the grader fetches it in chunks if a test reads its values
+                return {**tree, "shape": list(plain.shape), "dtype": str(plain.dtype).removeprefix("torch.")}
+            grad = value.grad
+            return {**tree, "value": super().encode(plain, depth + 1),
+                    "grad": None if grad is None else super().encode(grad.detach().as_subclass(torch.Tensor))}
+        if _is_plain(value, torch):
+            return super().encode(value, depth)
+        return {"__handle__": HANDLES.add(value), "mro": [f"{c.__module__}.{c.__qualname__}" for c in type(value).__mro__],
+                "callable": callable(value)}
+
+
+def _is_plain(value, torch) -> bool:
+    plain = (type(None), bool, int, float, complex, str, list, tuple, dict)
+    if type(value) in plain or (isinstance(value, np.ndarray) and type(value) is np.ndarray and value.dtype != object):
+        return True
+    if isinstance(value, (np.generic, np.dtype)) and not isinstance(value, np.object_):
+        return True
+    return torch is not None and (type(value) is torch.Size or isinstance(value, torch.dtype))
+
+
+class _Unpickler(pickle.Unpickler):
+    """The grader's request: its own pickle (trusted data), with handles and tensors by reference."""
+
+    def __init__(self, file):
+        super().__init__(file)
+        self.leaves = []  # tensors the grader will want gradients for, in its order
+        self.received = []  # the grader's arrays and tensors, to send back as the student's code left them
+
+    def persistent_load(self, pid):
+        kind = pid[0]
+        if kind == "handle":
+            return HANDLES.objects[pid[1]]
+        if kind == "ndarray":
+            self.received.append(pid[1])
+            return pid[1]
+        torch = importlib.import_module("torch")
+        if kind == "param":
+            return torch.nn.Parameter(pid[1], requires_grad=pid[2])
+        if kind == "tensor":
+            tensor = pid[1]
+            if pid[2]:
+                tensor.requires_grad_(True)
+                self.leaves.append(tensor)
+            self.received.append(tensor)
+            return tensor
+        raise pickle.UnpicklingError(f"unknown reference {kind!r}")
+
+
+def serve(stem: str) -> None:
+    """Carry out the request in <stem>.pkl and write the answer to <stem>.out (.json and .npz)."""
+    with open(f"{stem}.pkl", "rb") as file:
+        unpickler = _Unpickler(file)
+        request = unpickler.load()
+    encoder = HandleEncoder()
+    try:
+        _set_random_states(pickle.loads(request["random"]))
+        result = _carry_out(request, unpickler.leaves)
+        answer = {"returned": encoder.encode(result),
+                  "after": [codec.Encoder.encode(encoder, _plain(v)) for v in unpickler.received]}
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(result, torch.Tensor) and result.requires_grad and request.get("grad"):
+            HANDLES.graphs[answer["returned"]["__rtensor__"]] = (result, unpickler.leaves)
+            answer["graph"] = answer["returned"]["__rtensor__"]
+    except BaseException as error:  # the student's code raised: the grader raises it in the test
+        answer = {"raised": [cls.__name__ for cls in type(error).__mro__], "message": _message(error)}
+        encoder = HandleEncoder()
+    codec.dump(answer, encoder.arrays, f"{stem}.out")
+
+
+def _carry_out(request: dict, leaves: list):
+    op, user_ns = request["op"], get_ipython().user_ns  # noqa: F821  (defined in the kernel)
+    torch = sys.modules.get("torch")
+    if op == "reset":
+        HANDLES.clear()
+        return None
+    if op == "backward":
+        result, inputs = HANDLES.graphs[request["graph"]]
+        for tensor in inputs:
+            tensor.grad = None
+        torch.autograd.backward(result, request["grad_output"])
+        return [None if t.grad is None else t.grad for t in inputs]
+    if op == "chunk":  # a slice of a large tensor's values, flattened
+        tensor = HANDLES.objects[request["handle"]].detach().as_subclass(torch.Tensor).reshape(-1)
+        chunk = tensor[request["start"]:request["stop"]]
+        return (chunk.float() if chunk.dtype == torch.bfloat16 else chunk).numpy().copy()  # an array: never lazy
+    if op == "write":
+        tensor = HANDLES.objects[request["handle"]]
+        with torch.no_grad():
+            tensor.copy_(request["value"])
+        if tensor.is_leaf and tensor.requires_grad != request["requires_grad"]:
+            tensor.requires_grad_(request["requires_grad"])
+        return None
+    if "name" in request and request["name"] not in user_ns:
+        raise NameError(f"name {request['name']!r} is not defined")
+    target = user_ns[request["name"]] if "name" in request else HANDLES.objects[request["handle"]]
+    if op == "call":
+        context = torch.set_grad_enabled(request["grad"]) if torch is not None else _nothing()
+        with context:
+            return target(*request["args"], **request["kwargs"])
+    if op == "getattr":
+        return getattr(target, request["attribute"])
+    if op == "setattr":
+        return setattr(target, request["attribute"], request["value"])
+    if op == "iter":
+        return list(target)
+    if op == "len":
+        return len(target)
+    if op == "bool":
+        return bool(target)
+    if op == "getitem":
+        return target[request["key"]]
+    raise ValueError(f"unknown request {op!r}")
+
+
+def _plain(value):
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        return value.detach().as_subclass(torch.Tensor)
+    return value
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _message(error: BaseException) -> str:
+    try:
+        return str(error)[:1000]
+    except BaseException:
+        return "(its message could not be read)"

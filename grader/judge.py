@@ -1,6 +1,10 @@
 """Step 4, judge: each test's verdict, decided by the trusted grader, and a notebook safe to show.
 
-A test cell passes only if all of these hold:
+Most tests ran in this process, against the kernel (remote.py): such a test
+passes if the grader saw nothing go wrong (no timeout, no dead kernel) and the
+test raised nothing.  A test that had to run in the kernel (it passes the
+student's code a lambda, or a tensor subclass that counts operations) passes
+only if all of these hold:
   * the grader saw nothing go wrong (no timeout, no dead kernel, the cell ran);
   * the kernel's execute_reply for the cell says "ok" and the cell shows no
     error (hiding a traceback does not hide the reply's status);
@@ -57,13 +61,27 @@ def judge(executed: Execution, source) -> tuple[dict[str, Verdict], list[int]]:
         if not is_test(cell):
             continue
         grade_id = nbgrader_meta(cell)["grade_id"]
-        verdict = _verdict(grade_id, tests[grade_id].source, replays.get(grade_id), executed.replies.get(index),
-                           first_error(cell), executed.grader_notes.get(index))
+        if grade_id in executed.remote:
+            verdict = _remote_verdict(grade_id, tests[grade_id].source, executed.remote[grade_id],
+                                      executed.grader_notes.get(index))
+        else:
+            verdict = _verdict(grade_id, tests[grade_id].source, replays.get(grade_id), executed.replies.get(index),
+                               first_error(cell), executed.grader_notes.get(index))
         verdicts[grade_id] = verdict
         # A test cell's outputs become its verdict: nothing the kernel printed is kept.
         ename, _, evalue = (verdict.message or "").partition(": ")
         cell.outputs = [] if verdict.passed else [error_output(ename or "Error", evalue)]
     return verdicts, withhold_tainted_outputs(notebook)
+
+
+def _remote_verdict(grade_id: str, test_source: str, outcome, grader_note: str | None) -> Verdict:
+    """A test that ran in this process: its own exception, if any, is the verdict."""
+    how = "run by the grader"
+    if grader_note:
+        return Verdict(grade_id, False, how, grader_note, grader_note)
+    if outcome.status == "passed":
+        return Verdict(grade_id, True, how, None, None)
+    return Verdict(grade_id, False, how, outcome.error, _where(outcome.ename, outcome.lineno, test_source))
 
 
 def _verdict(grade_id: str, test_source: str, replayed: Replay | None, reply: str | None,
@@ -84,7 +102,8 @@ def _verdict(grade_id: str, test_source: str, replayed: Replay | None, reply: st
             return failed("Error: the test cell failed but showed no error (did the notebook hide its traceback?)",
                           f"execute_reply status {reply!r} with no error output")
         # Where the replay stopped (a call the sandbox never made) is where the sandbox run failed.
-        return failed(_where(sandbox_error.partition(":")[0], replayed.lineno, test_source))
+        return failed(_where(sandbox_error.partition(":")[0], replayed.lineno, test_source,
+                             unknown="the test failed in your kernel"))
     if replayed.status == "failed":
         return failed("ReplayMismatch: the test's calls differ from those it made in your kernel "
                       "(did a cell change a library function or a random generator?)", replayed.error)
@@ -94,9 +113,12 @@ def _verdict(grade_id: str, test_source: str, replayed: Replay | None, reply: st
     return Verdict(grade_id, True, how, None, None)
 
 
-def _where(ename: str | None, lineno: int | None, test_source: str) -> str:
+def _where(ename: str | None, lineno: int | None, test_source: str, unknown: str = "a hidden test failed") -> str:
+    """'ErrorType: where': the visible line that failed, or that a hidden one did (or `unknown`, with no line)."""
     ename = _safe_name(ename or "Error")
-    line = visible_line(test_source, lineno) if lineno else None
+    if not lineno:
+        return f"{ename}: {unknown}"
+    line = visible_line(test_source, lineno)
     if line is not None:
         return f"{ename}: failed at line {lineno} of the visible test: {line}"
     return f"{ename}: a hidden test failed"

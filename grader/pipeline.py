@@ -145,7 +145,8 @@ class Pipeline:
                   **self.harness_settings[submission.assignment]}
         # A short path of its own: the kernel's Unix sockets live there (at most 107 bytes of path).
         workdir = Path(tempfile.mkdtemp(prefix="grader-"))
-        return execute(notebook, workdir, config, self.limits, slot=slot, use_sandbox=self.use_sandbox)
+        return execute(notebook, workdir, config, self.limits, slot=slot, use_sandbox=self.use_sandbox,
+                       source=self.classcourse.source(submission.assignment))
 
     def judge_record_report(self, submission: Submission, executed: Execution) -> Outcome:
         """Steps 4, 5 and 6 (main thread)."""

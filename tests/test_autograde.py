@@ -76,6 +76,16 @@ HIDE_FAILURES = {
     "display-hooks": "ip = get_ipython()\nip.display_pub.publish = lambda *a, **k: None\n"
                      "ip.displayhook.write_format_data = lambda *a, **k: None\nip.showtraceback = lambda *a, **k: None\n",
 }
+# Rewrites the kernel's own reply: every cell "succeeds".  Replay defeats it for function tests; tests judged
+# in the sandbox (a student's class) cannot see through it yet: a known limit (book/instructors.md).
+FORGE_REPLIES = (
+    "import inspect\n_kernel = get_ipython().kernel\n_original = _kernel.do_execute\n\n\n"
+    "async def _forged(*args, **kwargs):\n    reply = _original(*args, **kwargs)\n"
+    "    if inspect.isawaitable(reply):\n        reply = await reply\n    reply['status'] = 'ok'\n    return reply\n\n\n"
+    "_kernel.do_execute = _forged\nget_ipython().showtraceback = lambda *a, **k: None\n"
+)
+KNOWN_LIMITS = {"forge-replies-class"}
+
 EXCEPTION_STR_RAISES = (
     "class Silent(Exception):\n    def __str__(self):\n        raise RuntimeError('no message')\n"
     "    def __repr__(self):\n        raise RuntimeError('no repr')\n\n"
@@ -142,6 +152,9 @@ def attacks(port: int = 9):
     cases = {}
     for name, hide in HIDE_FAILURES.items():
         cases[f"hide-{name}-class"] = (r, notebook(r, WRONG_BLOCK, before="from torch import nn\n" + hide), "ok", BELOW)
+    cases["forge-replies-class"] = (r, notebook(r, WRONG_BLOCK, before="from torch import nn\n" + FORGE_REPLIES),
+                                    "ok", BELOW)
+    cases["forge-replies-function"] = (h, notebook(h, WRONG_PATTERN, before=FORGE_REPLIES), "ok", FULL - 3)
     cases["hide-showtraceback-function"] = (h, notebook(h, WRONG_PATTERN, before=HIDE_FAILURES["showtraceback"]),
                                             "ok", FULL - 3)
     cases["exception-str-raises"] = (h, notebook(h, {"layer-pattern": EXCEPTION_STR_RAISES + (
@@ -274,7 +287,9 @@ def test_the_batch_completes(batch):
     assert batch["run"].returncode == 0, batch["run"].stderr
 
 
-@pytest.mark.parametrize("student", [name for name, case in attacks().items() if case[3] is not None])
+@pytest.mark.parametrize("student", [
+    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="sandbox-judged tests trust the kernel's reply"))
+    if name in KNOWN_LIMITS else name for name, case in attacks().items() if case[3] is not None])
 def test_attack_ends_with_its_score_and_status(batch, student):
     assignment, _, status, score = batch["cases"][student]
     row = grades(batch["out"])[student]

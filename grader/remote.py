@@ -1,0 +1,546 @@
+"""Tests run in the trusted grader; the student's code runs in the sandbox, one live call at a time.
+
+A test cell's source never reaches the student's kernel.  The grader runs it
+here, in a namespace where each name the student defines is a proxy:
+
+  * calling a student's function or class sends the call to the kernel, where
+    harness.serve() runs it and sends the result back;
+  * a result that is a plain value (numbers, strings, lists, dicts, arrays)
+    comes back as a copy; a tensor comes back as a RemoteTensor, a copy that
+    also writes in-place changes (`p.zero_()`, `w.copy_(...)`) back to the
+    student's tensor; any other object (an nn.Module, a generator, a bound
+    method) comes back as a RemoteObject, a live handle whose attributes,
+    calls, iteration and `isinstance` checks go to the kernel;
+  * gradients flow through a call: a result that needs one is tied to the
+    call's inputs by an autograd function whose backward asks the kernel.
+
+What goes to the kernel is the grader's own pickle (trusted data: the kernel
+may unpickle it); what comes back is read with codec, never unpickled.  The
+random generators (Python, NumPy, torch) are handed to the kernel with each
+call, so seeds set by a test drive the student's randomness (dropout) as in a
+notebook, but what the student's code draws never shifts the test's own inputs.
+
+A test that passes something that cannot cross (a lambda, a tensor subclass
+that counts operations, a torch.Generator) raises Unremotable: it is then run
+in the kernel instead, recorded and replayed as before (replay.py).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import pickle
+import random
+import sys
+import threading
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import codec
+from .notebooks import nbgrader_meta, one_line
+
+# Trusted test code of several submissions runs in threads of one process: one runs at a time, and each
+# keeps its own random generators across the waits for its kernel (see Session.wait).
+TRUSTED = threading.Lock()
+
+
+class Unremotable(BaseException):
+    """The test passes the student's code something that cannot be sent to the kernel."""
+
+
+class KernelLost(BaseException):
+    """The kernel timed out or died during a call (BaseException: a test's `except Exception` cannot catch it)."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind  # "timeout" or "dead"
+
+
+@dataclass(frozen=True)
+class RemoteResult:
+    """One test run here: "passed", "failed" or "unremotable" (run it in the kernel instead)."""
+
+    status: str
+    error: str | None = None
+    ename: str | None = None
+    lineno: int | None = None
+
+
+BUILTIN_EXCEPTIONS = {name: cls for name, cls in vars(__import__("builtins")).items()
+                      if isinstance(cls, type) and issubclass(cls, BaseException)}
+
+
+def student_exception(mro_names: list[str], message: str) -> BaseException:
+    """The student's exception as the closest built-in class (a ValueError subclass stays a ValueError)."""
+    for name in mro_names:
+        cls = BUILTIN_EXCEPTIONS.get(name)
+        if cls is not None and name not in ("BaseException", "object"):
+            if issubclass(cls, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                return RuntimeError(f"{mro_names[0]}: {message}")
+            try:
+                return cls(message)
+            except Exception:
+                return RuntimeError(f"{mro_names[0]}: {message}")
+    return RuntimeError(f"{mro_names[0] if mro_names else 'Exception'}: {message}")
+
+
+class Session:
+    """The live connection to one kernel: requests as files in the work folder, each run by a silent execute."""
+
+    def __init__(self, call_kernel, folder: Path, deadline):
+        self.call_kernel, self.folder, self.deadline = call_kernel, folder, deadline
+        self.counter = itertools.count()
+        self.proxies: dict[int, RemoteObject] = {}
+        self.max_bytes = 256 * 2**20
+
+    def request(self, op: str, **fields):
+        fields.update(op=op, random=pickle.dumps(_random_states()))  # plain pickle: no references
+        stem = self.folder / f"r{next(self.counter)}"
+        buffer = io.BytesIO()
+        pickler = _Pickler(buffer)
+        try:
+            pickler.dump(fields)
+        except Unremotable:
+            raise
+        except Exception as error:  # a lambda, a generator object ...
+            raise Unremotable(f"cannot send {type(error).__name__}: {error}") from None
+        stem.with_suffix(".pkl").write_bytes(buffer.getvalue())
+        self.wait(stem)
+        try:
+            tree, arrays = codec.load(f"{stem}.out", self.max_bytes)
+        except ValueError as problem:
+            raise KernelLost("broken", f"the kernel gave no answer ({problem})") from None
+        finally:
+            for path in self.folder.glob(f"{stem.name}.*"):
+                path.unlink(missing_ok=True)
+        if "raised" in tree:
+            raise student_exception([str(n) for n in tree["raised"]], str(tree.get("message", "")))
+        for original, changed in zip(pickler.sent, tree.get("after") or []):
+            _copy_into(original, codec.decode(changed, arrays))  # the student's code modified its input
+        value = self.decode(tree.get("returned"), arrays)
+        return value, tree.get("graph"), pickler.leaves
+
+    def wait(self, stem: Path) -> None:
+        """Run the request in the kernel; other submissions' trusted code may run meanwhile."""
+        states = _random_states()
+        TRUSTED.release()
+        try:
+            self.call_kernel(f"__import__('harness').serve({str(stem)!r})", self.deadline)
+        finally:
+            TRUSTED.acquire()
+            _set_random_states(states)
+
+    # -- values from the kernel ------------------------------------------------------------------
+    def decode(self, tree, arrays):
+        if isinstance(tree, list):
+            return [self.decode(v, arrays) for v in tree]
+        if not isinstance(tree, dict):
+            return tree
+        if "__handle__" in tree:
+            number = int(tree["__handle__"])
+            if number not in self.proxies:
+                self.proxies[number] = RemoteObject(self, number, [str(n) for n in tree.get("mro", [])],
+                                                    bool(tree.get("callable")))
+            return self.proxies[number]
+        if "__rtensor__" in tree:
+            import torch
+
+            number = int(tree["__rtensor__"])
+            if "value" in tree:
+                value, lazy = codec.decode(tree["value"], arrays), False
+            else:  # a large tensor: its shape now, its values when a test reads them
+                value, lazy = torch.empty([int(n) for n in tree["shape"]], dtype=getattr(torch, str(tree["dtype"]))), True
+            tensor = RemoteTensor.wrap(value, self, number, lazy)
+            with torch._C.DisableTorchFunctionSubclass():
+                if tree.get("requires_grad") and (tensor.is_floating_point() or tensor.is_complex()):
+                    tensor.requires_grad_(True)
+                    grad = codec.decode(tree["grad"], arrays) if tree.get("grad") is not None else None
+                    if isinstance(grad, torch.Tensor) and grad.shape == tensor.shape:
+                        tensor.grad = grad.to(tensor.dtype)
+            return tensor
+        if "__tuple__" in tree:
+            return tuple(self.decode(v, arrays) for v in tree["__tuple__"])
+        if "__dict__" in tree:
+            return {self.decode(k, arrays): self.decode(v, arrays) for k, v in tree["__dict__"]}
+        return codec.decode(tree, arrays)
+
+    # -- the operations --------------------------------------------------------------------------
+    def call(self, fields: dict, args, kwargs):
+        import torch
+
+        value, graph, leaves = self.request("call", args=list(args), kwargs=dict(kwargs),
+                                            grad=torch.is_grad_enabled(), **fields)
+        if graph is not None and torch.is_grad_enabled():
+            return _Bridge.apply(self, graph, value.as_subclass(torch.Tensor).detach(),
+                                 torch.zeros((), requires_grad=True), *leaves)
+        return value
+
+
+class _Pickler(pickle.Pickler):
+    """The grader's side of a request: handles and tensors by reference, everything else as pickle."""
+
+    def __init__(self, file):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.leaves = []  # tensors that require grad, in the order the kernel will return their gradients
+        self.sent = []  # arrays and tensors, in the order the kernel returns them as the student left them
+        self.payloads: list = []  # the copies a reference carries: pickled as they are
+
+    def payload(self, value):
+        self.payloads.append(value)
+        return value
+
+    def persistent_id(self, obj):
+        if any(obj is payload for payload in self.payloads):
+            return None
+        if isinstance(obj, RemoteObject):
+            return ("handle", object.__getattribute__(obj, "_number"))
+        if type(obj) is np.ndarray:
+            self.sent.append(obj)
+            return ("ndarray", self.payload(obj.copy()))
+        if isinstance(obj, np.ndarray):
+            raise Unremotable(f"the test passes a {type(obj).__name__}, an array subclass that observes the call")
+        torch = sys.modules.get("torch")
+        if torch is None or not isinstance(obj, torch.Tensor):
+            return None
+        if isinstance(obj, RemoteTensor):
+            return ("handle", obj._number)
+        if isinstance(obj, torch.nn.Parameter):
+            return ("param", self.payload(obj.detach().clone()), bool(obj.requires_grad))
+        if type(obj) is not torch.Tensor:
+            raise Unremotable(f"the test passes a {type(obj).__name__}, a tensor subclass that observes the call")
+        if obj.requires_grad:
+            self.leaves.append(obj)
+        self.sent.append(obj)
+        return ("tensor", self.payload(obj.detach().clone()), bool(obj.requires_grad))
+
+
+def _bridge_class():
+    import torch
+
+    class Bridge(torch.autograd.Function):
+        """A result computed in the kernel, tied to the test's tensors: backward asks the kernel."""
+
+        @staticmethod
+        def forward(ctx, session, graph, value, anchor, *leaves):
+            ctx.session, ctx.graph, ctx.n_leaves = session, graph, len(leaves)
+            return value.clone()
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            grads, _, _ = ctx.session.request("backward", graph=ctx.graph, grad_output=grad_output.detach().clone())
+            grads = [None if g is None else torch.as_tensor(g).as_subclass(torch.Tensor) for g in grads]
+            return (None, None, None, None, *grads[:ctx.n_leaves])
+
+    return Bridge
+
+
+class _LazyBridge:
+    def __init__(self):
+        self.cls = None
+
+    def apply(self, *args):
+        if self.cls is None:
+            self.cls = _bridge_class()
+        return self.cls.apply(*args)
+
+
+_Bridge = _LazyBridge()
+
+
+class RemoteObject:
+    """A live handle on an object in the student's kernel."""
+
+    __slots__ = ("_session", "_number", "_mro", "_callable", "__weakref__")
+
+    def __init__(self, session: Session, number: int, mro: list[str], is_callable: bool):
+        object.__setattr__(self, "_session", session)
+        object.__setattr__(self, "_number", number)
+        object.__setattr__(self, "_mro", mro)
+        object.__setattr__(self, "_callable", is_callable)
+
+    def _ask(self, op, **fields):
+        return self._session.request(op, handle=self._number, **fields)[0]
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return self._ask("getattr", attribute=name)
+
+    def __setattr__(self, name, value):
+        self._ask("setattr", attribute=name, value=value)
+
+    def __call__(self, *args, **kwargs):
+        return self._session.call({"handle": self._number}, args, kwargs)
+
+    def __iter__(self):
+        return iter(self._ask("iter"))
+
+    def __len__(self):
+        return self._ask("len")
+
+    def __bool__(self):
+        return bool(self._ask("bool"))
+
+    def __getitem__(self, key):
+        return self._ask("getitem", key=key)
+
+    @property
+    def __class__(self):
+        return local_class(self._mro)
+
+    def __repr__(self):
+        return f"<{self._mro[0] if self._mro else 'object'} in the student's kernel>"
+
+
+def local_class(mro: list[str]):
+    """The first class of the object's lineage that the grader has itself (torch's, numpy's): for isinstance."""
+    for dotted in mro:
+        module_name, _, qualname = dotted.rpartition(".")
+        if not module_name.startswith(("torch", "numpy")) or "<" in qualname:
+            continue
+        module = sys.modules.get(module_name)
+        cls = getattr(module, qualname, None) if module is not None and "." not in qualname else None
+        if isinstance(cls, type):
+            return cls
+    return RemoteObject
+
+
+class RemoteFunction:
+    """A student's function (or any callable name), looked up in the kernel at each call."""
+
+    def __init__(self, session: Session, name: str):
+        self._session, self.__name__ = session, name
+
+    def __call__(self, *args, **kwargs):
+        return self._session.call({"name": self.__name__}, args, kwargs)
+
+    def __repr__(self):
+        return f"<{self.__name__} in the student's kernel>"
+
+
+class _RemoteClassMeta(type):
+    """A student's class, by name: calling it builds one in the kernel; isinstance asks its lineage."""
+
+    def __call__(cls, *args, **kwargs):
+        return cls._session.call({"name": cls.__name__}, args, kwargs)
+
+    def __instancecheck__(cls, instance):
+        return type(instance) is RemoteObject and any(
+            dotted.rpartition(".")[2] == cls.__name__ for dotted in object.__getattribute__(instance, "_mro"))
+
+    def __subclasscheck__(cls, subclass):
+        return subclass is cls
+
+
+def remote_class(session: Session, name: str):
+    return _RemoteClassMeta(name, (), {"_session": session})
+
+
+def _copy_into(original, changed) -> None:
+    """Put the student's changes to an input back into the test's own array or tensor."""
+    torch = sys.modules.get("torch")
+    if isinstance(original, np.ndarray) and isinstance(changed, np.ndarray) and original.shape == changed.shape:
+        if not np.array_equal(original, changed, equal_nan=original.dtype.kind in "fc"):
+            original[...] = changed
+    elif torch is not None and isinstance(original, torch.Tensor) and isinstance(changed, torch.Tensor):
+        if original.shape == changed.shape and not torch.equal(original.detach(), changed.to(original.dtype)):
+            with torch.no_grad():
+                original.copy_(changed)
+
+
+def _torch_function():
+    import torch
+
+    def torch_function(cls, func, types, args=(), kwargs=None):
+        """Compute as a plain tensor; an in-place change of a student's tensor is also made in the kernel."""
+        name = getattr(func, "__name__", "")
+        if name == "__get__":
+            name = "get " + getattr(getattr(func, "__self__", None), "__name__", "")
+        if name not in METADATA:
+            for value in _tensors_in((args, kwargs)):
+                value._load()
+        with torch._C.DisableTorchFunctionSubclass():
+            result = func(*args, **(kwargs or {}))
+        target = args[0] if args else None
+        in_place = (name.endswith("_") and not name.startswith("_")) or name in IN_PLACE_DUNDERS
+        if in_place and isinstance(target, _tensors.get()):
+            target._write_back()
+            return target
+        return result
+
+    return torch_function
+
+
+# What a lazy tensor answers without its values.
+METADATA = {"get shape", "get dtype", "get device", "get requires_grad", "get grad", "get is_leaf", "get ndim",
+            "get layout", "get grad_fn", "get names", "size", "dim", "numel", "nelement", "element_size",
+            "is_floating_point", "is_complex", "ndimension", "requires_grad_", "__len__", "__repr__", "__format__"}
+
+
+def _tensors_in(value):
+    if isinstance(value, _tensors.cls):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _tensors_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _tensors_in(item)
+
+
+# requires_grad_ and friends end in "_" too; the setters (`p.grad = ...`, `p.data = ...`) are not written back.
+IN_PLACE_DUNDERS = {"__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__ipow__",
+                    "__iand__", "__ior__", "__ixor__"}
+
+
+class _RemoteTensorFactory:
+    """RemoteTensor needs torch; it is made the first time a test gets a tensor back."""
+
+    cls = None
+
+    def get(self):
+        if self.cls is None:
+            import torch
+
+            class RemoteTensor(torch.Tensor):
+                __torch_function__ = classmethod(_torch_function())
+
+                @staticmethod
+                def wrap(value, session, number, lazy=False):
+                    with torch._C.DisableTorchFunctionSubclass():
+                        tensor = value.as_subclass(RemoteTensor)
+                        tensor._session, tensor._number, tensor._lazy = session, number, lazy
+                    return tensor
+
+                def _load(self):
+                    """Fetch a lazy tensor's values, in chunks the sandbox's file-size limit allows."""
+                    with torch._C.DisableTorchFunctionSubclass():
+                        if not self._lazy:
+                            return
+                        self._lazy = False
+                        flat = self.detach().view(-1)
+                        for start in range(0, flat.numel(), CHUNK_ELEMENTS):
+                            stop = min(start + CHUNK_ELEMENTS, flat.numel())
+                            chunk = self._session.request("chunk", handle=self._number, start=start, stop=stop)[0]
+                            flat[start:stop] = torch.from_numpy(chunk).to(flat.dtype)
+
+                def _write_back(self):
+                    self._lazy = False  # the test set its values (an in-place op on a lazy tensor loaded it first)
+                    with torch._C.DisableTorchFunctionSubclass():
+                        plain = self.detach().clone().as_subclass(torch.Tensor)
+                        requires_grad = bool(self.requires_grad)
+                        session, number = self._session, self._number
+                    session.request("write", handle=number, value=plain, requires_grad=requires_grad)
+
+            self.cls = RemoteTensor
+        return self.cls
+
+
+_tensors = _RemoteTensorFactory()
+
+
+class _RemoteTensorMeta(type):
+    def __instancecheck__(cls, instance):
+        return _tensors.cls is not None and isinstance(instance, _tensors.cls)
+
+
+class RemoteTensor(metaclass=_RemoteTensorMeta):
+    """Stands for the torch.Tensor subclass made on first use (the grader imports torch only when a test does)."""
+
+    @staticmethod
+    def wrap(value, session, number, lazy=False):
+        return _tensors.get().wrap(value, session, number, lazy)
+
+
+CHUNK_ELEMENTS = 2**22  # 16 MB of float32 per answer file
+
+
+def _random_states() -> dict:
+    states = {"random": random.getstate()}
+    if "numpy" in sys.modules:
+        states["numpy"] = np.random.get_state()
+    if "torch" in sys.modules:
+        states["torch"] = sys.modules["torch"].get_rng_state().numpy()  # an array: sent as plain pickle
+    return states
+
+
+def _set_random_states(states: dict) -> None:
+    random.setstate(states["random"])
+    if "numpy" in states:
+        np.random.set_state(states["numpy"])
+    if "torch" in states:
+        sys.modules["torch"].set_rng_state(sys.modules["torch"].from_numpy(states["torch"]))
+
+
+class RemoteTests:
+    """Runs the test cells of one submission here, each against the kernel of the moment."""
+
+    def __init__(self, source, folder: Path):
+        from .replay import student_names
+
+        self.source, self.folder = source, Path(folder)
+        self.tests = {nbgrader_meta(c)["grade_id"]: c.source for c in source.cells
+                      if c.cell_type == "code" and nbgrader_meta(c).get("grade")}
+        self.functions, self.classes = student_names(source)
+        self.call_kernel = None
+        self.namespace: dict | None = None
+
+    def new_kernel(self, call_kernel) -> None:
+        """A (re)started kernel: the tests' own state starts afresh too, as the kernel's does."""
+        self.call_kernel, self.namespace = call_kernel, None
+
+    def run(self, grade_id: str, timeout: float) -> RemoteResult:
+        import time
+
+        session = Session(self.call_kernel, self.folder, time.monotonic() + timeout)
+        filename = f"<test {grade_id}>"
+        with TRUSTED:
+            if self.namespace is None:
+                self.namespace = {"__name__": "__grader_test__"}
+                for cell in self.source.cells:  # the instructor's set-up cells (imports), never the submission's
+                    meta = nbgrader_meta(cell)
+                    if cell.cell_type == "code" and not meta.get("solution") and not meta.get("grade"):
+                        _run_quietly(cell.source, self.namespace)
+            for name in self.functions:
+                self.namespace[name] = RemoteFunction(session, name)
+            for name in self.classes:
+                self.namespace[name] = remote_class(session, name)
+            try:
+                session.request("reset")
+                exec(compile(self.tests[grade_id], filename, "exec"), self.namespace)
+            except Unremotable as why:
+                return RemoteResult("unremotable", f"Unremotable: {why}")
+            except KernelLost as lost:
+                if lost.kind == "broken":
+                    return RemoteResult("failed", f"GradingError: {lost}", "GradingError", _failing_line(lost, filename))
+                raise
+            except Exception as error:
+                return RemoteResult("failed", one_line(f"{type(error).__name__}: {_text(error)}"), type(error).__name__,
+                                    _failing_line(error, filename))
+        return RemoteResult("passed")
+
+
+def _text(error: BaseException) -> str:
+    try:
+        return str(error)
+    except Exception:
+        return "(no message)"
+
+
+def _failing_line(error: BaseException, filename: str) -> int | None:
+    """The last line of the test cell itself in the error's traceback (the assert, or the call that raised)."""
+    line = None
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        if frame.f_code.co_filename == filename:
+            line = lineno
+    return line
+
+
+def _run_quietly(source: str, namespace: dict) -> None:
+    try:
+        exec(compile(source, "<set-up>", "exec"), namespace)
+    except Exception:
+        pass  # a set-up cell that fails here fails in the kernel too, where it is reported
