@@ -1,16 +1,18 @@
-"""Runs inside the sandboxed kernel: pristine libraries for tests, and a record of each call.
+"""Runs inside the sandboxed kernel: it serves the grader's live calls, and records the tests it must run.
 
 Loaded at kernel start, before any student cell (ipykernel's exec_lines).
-Two jobs, both driven by IPython's pre/post_run_cell events:
 
-* before each test cell, put back what the student's cells may have replaced:
-  builtins, the modules already imported (numpy, numpy.testing, torch,
-  torch.testing, math, ...) and their classes' methods, as they were at start;
-* while a test cell runs, record every call it makes to a function the
-  student wrote: the arguments before and after the call, and the value
-  returned or the exception raised.  The record is written with `codec` and
-  the trusted grader replays the test against it outside the sandbox, so the
-  verdict never depends on code the student could change.
+* serve(): the grader runs each test in its own process (remote.py) and sends
+  each call to a student's function, class or object here, as a request file
+  that the grader pickled; the call runs, and its result goes back through
+  `codec` (never pickle) as plain values, tensors, or handles on objects that
+  stay here.  The test's source never comes here.
+* For a test that cannot run in the grader (it passes a lambda or a tensor
+  subclass), the test cell runs here.  IPython's pre/post_run_cell events then
+  put back what the student's cells may have replaced (builtins, the modules
+  already imported and their classes' methods, as they were at start) and
+  record every call the test makes to a function the student wrote, for the
+  grader to replay (replay.py).
 
 This is public: reading it tells a student nothing about the hidden tests.
 It imports no grader code (it is copied into the sandbox on its own).
@@ -170,11 +172,12 @@ def _random_states():
 
 
 def _set_random_states(states) -> None:
+    """Set the generators of the libraries this kernel has loaded (never import one for it)."""
     random.setstate(states["random"])
-    if "numpy" in states:
+    if "numpy" in states and "numpy" in sys.modules:
         sys.modules["numpy"].random.set_state(states["numpy"])
-    if "torch" in states:
-        torch = importlib.import_module("torch")
+    torch = sys.modules.get("torch")
+    if "torch" in states and torch is not None:
         torch.set_rng_state(torch.as_tensor(states["torch"], dtype=torch.uint8))
 
 
@@ -227,7 +230,7 @@ class HandleEncoder(codec.Encoder):
             tree = {"__rtensor__": HANDLES.add(value), "requires_grad": bool(value.requires_grad)}
             if plain.numel() > LAZY_ELEMENTS:  # the grader fetches it in chunks if a test reads its values
                 return {**tree, "shape": list(plain.shape), "dtype": str(plain.dtype).removeprefix("torch.")}
-            grad = value.grad
+            grad = value.grad if value.is_leaf else None  # a computed tensor has no .grad of its own
             return {**tree, "value": super().encode(plain, depth + 1),
                     "grad": None if grad is None else super().encode(grad.detach().as_subclass(torch.Tensor))}
         if _is_plain(value, torch):

@@ -6,16 +6,18 @@ Each submission goes through six small steps, in this order:
                (collect.py);
   2. sanitize  put back the instructor's tests and metadata from the gradebook
                (sanitize.py): editing, deleting or duplicating a test changes nothing;
-  3. execute   run the notebook with its kernel in a sandbox (execute.py); the
-               harness records every call a test makes to the student's code;
-  4. judge     decide each verdict in this trusted process by replaying the tests
-               against the recorded values, and reduce the notebook to what a
-               student may see (judge.py);
+  3. execute   run the student's cells with their kernel in a sandbox, and the
+               test cells here, in the trusted grader, with live handles on the
+               kernel's objects (execute.py, remote.py); a test that cannot
+               cross runs in the kernel, its calls recorded for replay;
+  4. judge     decide each verdict in this trusted process (a test run here
+               decides itself; one run in the kernel is replayed against the
+               recorded values) and reduce the notebook to what a student may
+               see (judge.py);
   5. record    write the scores into nbgrader's gradebook (record.py);
   6. report    feedback page, log, and last the result file (report.py).
 
-The order matters: sanitize before execute, so the kernel never runs a test
-the student wrote; judge before record, so the gradebook only ever holds
+The order matters: sanitize before execute, so no test the student wrote runs; judge before record, so the gradebook only ever holds
 trusted verdicts; the result file last, so its presence means "graded" and a
 run killed at any point resumes where it stopped (a rerun skips every
 submission whose result matches its bytes and the assignment's source).
@@ -73,7 +75,6 @@ class Pipeline:
         assignments = sorted({s.assignment for s in submissions})
         self.classcourse.prepare(assignments)
         for assignment in assignments:
-            # Parsed here, once: CPython 3.11's ast.parse is not safe to call from several threads at once.
             source = self.classcourse.source(assignment)
             self.harness_settings[assignment] = {"student_names": student_names(source)[0],
                                                  "preload": imported_modules(source)}

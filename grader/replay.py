@@ -19,7 +19,9 @@ verdict stands (the harness restored the libraries before the test ran);
 from __future__ import annotations
 
 import ast
+import functools
 import sys
+import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,14 +43,25 @@ class ReplayMismatch(BaseException):
 
 def student_names(notebook) -> tuple[list[str], list[str]]:
     """(functions, classes) defined at the top level of the source's solution cells."""
+    answers = tuple(cell.source for cell in notebook.cells
+                    if cell.cell_type == "code" and nbgrader_meta(cell).get("solution"))
+    return _defined_names(answers)
+
+
+_PARSING = threading.Lock()  # CPython 3.11's ast.parse is not safe to call from several threads at once
+
+
+@functools.lru_cache(maxsize=64)
+def _defined_names(sources: tuple[str, ...]) -> tuple[list[str], list[str]]:
     functions, classes = [], []
-    for cell in notebook.cells:
-        if cell.cell_type == "code" and nbgrader_meta(cell).get("solution"):
-            for node in ast.parse(cell.source).body:
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    functions.append(node.name)
-                elif isinstance(node, ast.ClassDef):
-                    classes.append(node.name)
+    with _PARSING:
+        trees = [ast.parse(source) for source in sources]
+    for tree in trees:
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                functions.append(node.name)
+            elif isinstance(node, ast.ClassDef):
+                classes.append(node.name)
     return functions, classes
 
 
@@ -59,7 +72,8 @@ def imported_modules(notebook) -> list[str]:
         if cell.cell_type != "code":
             continue
         try:
-            tree = ast.parse(cell.source)
+            with _PARSING:
+                tree = ast.parse(cell.source)
         except SyntaxError:
             continue
         for node in ast.walk(tree):
@@ -192,22 +206,25 @@ def _exception(mro_names: list[str], message: str) -> BaseException:
     return RuntimeError(f"{mro_names[0]}: {message}")
 
 
-def replay(notebook, source, transcripts: Path) -> dict[str, Replay]:
+def replay(notebook, source, transcripts: Path, only: set[str] | None = None) -> dict[str, Replay]:
     """What the trusted replay says of every test cell of the executed `notebook`.
 
     `source` is the instructor's notebook: it says which names are the
     student's, and it is where the tests' text comes from (never the
     submission).  A test with no transcript was not observed (it did not
-    run, or the notebook tampered with the harness).
+    run, or the notebook tampered with the harness).  `only`: replay just these tests.
     """
+    tests = {gid: cell.source for gid, cell in grade_cells(source).items()
+             if not nbgrader_meta(cell).get("solution") and (only is None or gid in only)}
+    results = {}
+    if not tests:
+        return results
     functions, classes = student_names(source)
     namespace: dict = {"__name__": "__grader_replay__"}
     for cell in source.cells:  # the instructor's set-up cells (imports), never a cell from the submission
         meta = nbgrader_meta(cell)
         if cell.cell_type == "code" and not meta.get("solution") and not meta.get("grade"):
             _run_quietly(cell.source, namespace)
-    tests = {gid: cell.source for gid, cell in grade_cells(source).items() if not nbgrader_meta(cell).get("solution")}
-    results = {}
     for cell in notebook.cells:
         grade_id = nbgrader_meta(cell).get("grade_id")
         if cell.cell_type != "code" or grade_id not in tests:

@@ -76,15 +76,17 @@ HIDE_FAILURES = {
     "display-hooks": "ip = get_ipython()\nip.display_pub.publish = lambda *a, **k: None\n"
                      "ip.displayhook.write_format_data = lambda *a, **k: None\nip.showtraceback = lambda *a, **k: None\n",
 }
-# Rewrites the kernel's own reply: every cell "succeeds".  Replay defeats it for function tests; tests judged
-# in the sandbox (a student's class) cannot see through it yet: a known limit (book/instructors.md).
+# Rewrites the kernel's own reply: every cell "succeeds".  Tests the grader runs itself do not care; a test
+# that must run in the kernel (07's operation count) cannot see through it yet: a known limit (book/instructors.md).
 FORGE_REPLIES = (
     "import inspect\n_kernel = get_ipython().kernel\n_original = _kernel.do_execute\n\n\n"
     "async def _forged(*args, **kwargs):\n    reply = _original(*args, **kwargs)\n"
     "    if inspect.isawaitable(reply):\n        reply = await reply\n    reply['status'] = 'ok'\n    return reply\n\n\n"
     "_kernel.do_execute = _forged\nget_ipython().showtraceback = lambda *a, **k: None\n"
 )
-KNOWN_LIMITS = {"forge-replies-class"}
+KNOWN_LIMITS = {"forge-replies-operation-count"}
+LOOP_SCAN = {"parallel-scan": (ROOT / "tests" / "submissions" / "07-selective-scan" / "wrong_scan_python_loop.py")
+             .read_text().partition("# %% parallel-scan")[2].strip() + "\n"}
 
 EXCEPTION_STR_RAISES = (
     "class Silent(Exception):\n    def __str__(self):\n        raise RuntimeError('no message')\n"
@@ -155,6 +157,7 @@ def attacks(port: int = 9):
     cases["forge-replies-class"] = (r, notebook(r, WRONG_BLOCK, before="from torch import nn\n" + FORGE_REPLIES),
                                     "ok", BELOW)
     cases["forge-replies-function"] = (h, notebook(h, WRONG_PATTERN, before=FORGE_REPLIES), "ok", FULL - 3)
+    cases["forge-replies-operation-count"] = (s7, notebook(s7, LOOP_SCAN, before=FORGE_REPLIES), "ok", BELOW)
     cases["hide-showtraceback-function"] = (h, notebook(h, WRONG_PATTERN, before=HIDE_FAILURES["showtraceback"]),
                                             "ok", FULL - 3)
     cases["exception-str-raises"] = (h, notebook(h, {"layer-pattern": EXCEPTION_STR_RAISES + (
@@ -367,11 +370,14 @@ def test_nothing_hidden_reaches_a_student(batch):
     assert huge.stat().st_size < 2_000_000
 
 
-def test_the_snooping_attacks_did_see_the_hidden_tests(batch):
-    """The control: without the grader's rule, these pages would have shown hidden tests."""
+def test_snooping_code_finds_no_test_to_read(batch):
+    """The tests run in the grader: the student's code, reading its callers and input history, finds none.
+
+    The instructor's log keeps the student's exception message whole: it holds what the snooping found.
+    """
     log = (batch["out"] / "logs" / "snoop-exception-message" / "01-matmul.log").read_text()
-    # The student's exception message (kept in the instructor's log) starts with the calling test cell.
-    assert "A = np.arange(6.0).reshape(2, 3)" in log
+    assert "FAIL test-tiled-matmul-shapes (run by the grader) ValueError:" in log  # the snoop's report
+    assert "np.arange(6.0).reshape(2, 3)" not in log and "BEGIN HIDDEN" not in log
 
 
 def test_feedback_shows_outputs_from_before_the_hidden_tests(batch):
