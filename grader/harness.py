@@ -187,6 +187,7 @@ def install(config_path: str) -> None:
     os.makedirs(harness.out_dir, exist_ok=True)
     harness.shell = get_ipython()  # noqa: F821  (defined in the kernel)
     harness.take_snapshot(harness.preload)
+    _INSTALLED.append(harness)
     harness.shell.events.register("pre_run_cell", harness.pre_run_cell)
     harness.shell.events.register("post_run_cell", harness.post_run_cell)
 
@@ -217,6 +218,7 @@ class _Handles:
 
 
 HANDLES = _Handles()
+_INSTALLED: list = []  # the Harness of this kernel, once install() ran
 LAZY_ELEMENTS = 2**20  # larger tensors (AlexNet's weights) cross only when a test reads them, in chunks
 
 
@@ -300,8 +302,10 @@ def serve(stem: str) -> None:
 def _carry_out(request: dict, leaves: list):
     op, user_ns = request["op"], get_ipython().user_ns  # noqa: F821  (defined in the kernel)
     torch = sys.modules.get("torch")
-    if op == "reset":
+    if op == "reset":  # a new test: no handles kept, and the libraries as they were before any student cell
         HANDLES.clear()
+        if _INSTALLED:
+            _INSTALLED[0].restore()
         return None
     if op == "backward":
         result, inputs = HANDLES.graphs[request["graph"]]
