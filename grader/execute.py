@@ -39,7 +39,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from . import sandbox
 from .notebooks import is_test, nbgrader_meta
-from .remote import KernelLost, RemoteTests
+from .remote import Channel, KernelLost, RemoteTests
 
 HERE = Path(__file__).resolve().parent
 MAX_RESTARTS = 5
@@ -160,29 +160,12 @@ def stop_kernel(km: AsyncKernelManager, slot: int | None) -> None:
         sandbox.clear_user(slot)
 
 
-def kernel_caller(client: SandboxedClient):
-    """call(code, deadline): run code silently in the client's kernel; KernelLost if it times out or dies."""
-
-    def call(code: str, deadline: float) -> None:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise KernelLost("timeout", "the test ran past its time limit")
-        try:
-            run_sync(client.kc.execute_interactive)(code, silent=True, store_history=False, allow_stdin=False,
-                                                    timeout=remaining, output_hook=lambda message: None)
-        except TimeoutError:
-            alive = run_sync(client.km.is_alive)()
-            raise KernelLost("timeout" if alive else "dead", "the kernel did not answer") from None
-
-    return call
-
-
 def run_test(client: SandboxedClient, remote: RemoteTests, cell, index: int, limits: sandbox.Limits,
-             result: Execution) -> None:
+             result: Execution, deadline: float) -> None:
     """A test cell, run here against the kernel; in the kernel itself when it cannot be (remote.py)."""
     grade_id = nbgrader_meta(cell)["grade_id"]
     try:
-        outcome = remote.run(grade_id, limits.cell_timeout)
+        outcome = remote.run(grade_id, limits.cell_timeout, deadline)
     except KernelLost as lost:
         if lost.kind == "dead" or not run_sync(client.km.is_alive)():
             raise DeadKernelError("the kernel died during a test") from None
@@ -213,10 +196,9 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
     """
     workdir = Path(workdir).resolve()
     transcripts = workdir / "transcripts"
-    install_harness(workdir, {**harness_config, "out_dir": str(transcripts)})
+    install_harness(workdir, {**harness_config, "out_dir": str(transcripts), "socket": str(workdir / "calls")})
     transcripts.mkdir(exist_ok=True)
-    (workdir / "rpc").mkdir(exist_ok=True)
-    remote = RemoteTests(source, workdir / "rpc") if source is not None else None
+    remote = RemoteTests(source) if source is not None else None
     if use_sandbox:
         sandbox.prepare_workdir(workdir, slot)
     result = Execution(notebook, transcripts)
@@ -242,7 +224,7 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
                                                   "--IPKernelApp.log_level=ERROR"])
         client.km = km
         if remote is not None:
-            remote.new_kernel(kernel_caller(client))
+            remote.new_kernel(Channel(workdir / "calls", lambda: run_sync(km.is_alive)()))
         return client
 
     def rebuild(client: SandboxedClient) -> None:
@@ -276,7 +258,7 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
                     try:
                         cell = notebook.cells[index]
                         if remote is not None and is_test(cell):
-                            run_test(client, remote, cell, index, limits, result)
+                            run_test(client, remote, cell, index, limits, result, start + limits.notebook_timeout)
                         else:
                             client.execute_cell(cell, index)
                     finally:

@@ -23,11 +23,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import io
 import json
 import os
 import pickle
 import random
+import socket
+import struct
 import sys
+import threading
 
 import numpy as np
 
@@ -51,6 +55,7 @@ class Harness:
         self.student_names = config["student_names"]
         self.out_dir = config["out_dir"]
         self.preload = config.get("preload", [])
+        self.socket_path = config.get("socket")  # where the grader's live calls arrive
         self.snapshot: dict[str, tuple[object, dict]] = {}
         self.current = None  # grade_id of the test cell running
         self.calls: list = []
@@ -188,6 +193,8 @@ def install(config_path: str) -> None:
     harness.shell = get_ipython()  # noqa: F821  (defined in the kernel)
     harness.take_snapshot(harness.preload)
     _INSTALLED.append(harness)
+    if harness.socket_path:
+        listen(harness.socket_path)
     harness.shell.events.register("pre_run_cell", harness.pre_run_cell)
     harness.shell.events.register("post_run_cell", harness.post_run_cell)
 
@@ -278,11 +285,10 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"unknown reference {kind!r}")
 
 
-def serve(stem: str) -> None:
-    """Carry out the request in <stem>.pkl and write the answer to <stem>.out (.json and .npz)."""
-    with open(f"{stem}.pkl", "rb") as file:
-        unpickler = _Unpickler(file)
-        request = unpickler.load()
+def serve(request_bytes: bytes) -> bytes:
+    """Carry out one request of the grader (its own pickle) and return the answer (codec's bytes, never pickle)."""
+    unpickler = _Unpickler(io.BytesIO(request_bytes))
+    request = unpickler.load()
     encoder = HandleEncoder()
     try:
         _set_random_states(pickle.loads(request["random"]))
@@ -296,11 +302,63 @@ def serve(stem: str) -> None:
     except BaseException as error:  # the student's code raised: the grader raises it in the test
         answer = {"raised": [cls.__name__ for cls in type(error).__mro__], "message": _message(error)}
         encoder = HandleEncoder()
-    codec.dump(answer, encoder.arrays, f"{stem}.out")
+    return codec.dumps(answer, encoder.arrays)
+
+
+def listen(path: str) -> None:
+    """Serve the grader's requests on a Unix socket in the work folder, from a thread of the kernel.
+
+    Each message is 8 bytes of length, then the bytes.  The grader connects
+    once per kernel; student code runs in this thread while the kernel's main
+    thread waits for cells, as it would during a cell.
+    """
+    if os.path.exists(path):
+        os.unlink(path)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+
+    def loop():
+        while True:
+            connection, _ = server.accept()
+            with connection:
+                try:
+                    while True:
+                        request = _receive(connection)
+                        if request is None:
+                            break
+                        _send(connection, serve(request))
+                except OSError:
+                    continue
+
+    sys.setswitchinterval(0.0005)  # hand the interpreter to this thread quickly when a request arrives
+    threading.Thread(target=loop, name="grader-calls", daemon=True).start()
+
+
+def _send(connection, data: bytes) -> None:
+    connection.sendall(struct.pack("!Q", len(data)) + data)
+
+
+def _receive(connection) -> bytes | None:
+    header = _exactly(connection, 8)
+    if header is None:
+        return None
+    return _exactly(connection, struct.unpack("!Q", header)[0])
+
+
+def _exactly(connection, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        chunk = connection.recv(min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def _carry_out(request: dict, leaves: list):
-    op, user_ns = request["op"], get_ipython().user_ns  # noqa: F821  (defined in the kernel)
+    op, user_ns = request["op"], _user_namespace()
     torch = sys.modules.get("torch")
     if op == "reset":  # a new test: no handles kept, and the libraries as they were before any student cell
         HANDLES.clear()
@@ -344,6 +402,13 @@ def _carry_out(request: dict, leaves: list):
     if op == "getitem":
         return target[request["key"]]
     raise ValueError(f"unknown request {op!r}")
+
+
+def _user_namespace() -> dict:
+    """The notebook's globals: the installed kernel's, or (in the grader's own tests) get_ipython()'s."""
+    if _INSTALLED:
+        return _INSTALLED[0].shell.user_ns
+    return get_ipython().user_ns  # noqa: F821
 
 
 def _plain(value):

@@ -14,7 +14,8 @@ here, in a namespace where each name the student defines is a proxy:
   * gradients flow through a call: a result that needs one is tied to the
     call's inputs by an autograd function whose backward asks the kernel.
 
-What goes to the kernel is the grader's own pickle (trusted data: the kernel
+Requests travel over a Unix socket in the submission's work folder, served
+by a thread of the kernel (harness.listen).  What goes to the kernel is the grader's own pickle (trusted data: the kernel
 may unpickle it); what comes back is read with codec, never unpickled.  The
 random generators (Python, NumPy, torch) are handed to the kernel with each
 call, so seeds set by a test drive the student's randomness (dropout) as in a
@@ -28,11 +29,14 @@ in the kernel instead, recorded and replayed as before (replay.py).
 from __future__ import annotations
 
 import io
-import itertools
+import math
 import pickle
 import random
+import socket
+import struct
 import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,35 +91,73 @@ def student_exception(mro_names: list[str], message: str) -> BaseException:
     return RuntimeError(f"{mro_names[0] if mro_names else 'Exception'}: {message}")
 
 
-class Session:
-    """The live connection to one kernel: requests as files in the work folder, each run by a silent execute."""
+class Channel:
+    """The Unix socket on which one kernel's harness serves requests (8 bytes of length, then the bytes)."""
 
-    def __init__(self, call_kernel, folder: Path, deadline):
-        self.call_kernel, self.folder, self.deadline = call_kernel, folder, deadline
-        self.counter = itertools.count()
+    MAX_ANSWER = 256 * 2**20
+
+    def __init__(self, path: Path, is_alive):
+        self.path, self.is_alive, self.connection = str(path), is_alive, None
+
+    def call(self, message: bytes, deadline: float) -> bytes:
+        try:
+            if self.connection is None:
+                self.connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.connection.settimeout(max(0.001, deadline - time.monotonic()))
+                self.connection.connect(self.path)
+            self.connection.sendall(struct.pack("!Q", len(message)) + message)
+            size = struct.unpack("!Q", self._exactly(8, deadline))[0]
+            if size > self.MAX_ANSWER:
+                raise KernelLost("broken", f"the kernel's answer is larger than {self.MAX_ANSWER} bytes")
+            return self._exactly(size, deadline)
+        except (TimeoutError, socket.timeout):
+            self.close()
+            raise KernelLost("timeout" if self.is_alive() else "dead", "the kernel did not answer in time") from None
+        except OSError as error:
+            self.close()
+            raise KernelLost("broken" if self.is_alive() else "dead", f"the kernel's harness is gone ({error})") from None
+
+    def _exactly(self, size: int, deadline: float) -> bytes:
+        chunks, left = [], size
+        while left:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            self.connection.settimeout(remaining)
+            chunk = self.connection.recv(min(left, 1 << 20))
+            if not chunk:
+                raise ConnectionResetError("the kernel closed the connection")
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+class Session:
+    """One test's calls into the kernel, over its channel."""
+
+    def __init__(self, channel: Channel, call_timeout: float, deadline: float):
+        # Each call into the student's code may take call_timeout seconds (the cell timeout: the grader's
+        # own work between calls does not count against the student), all of them together until deadline.
+        self.channel, self.call_timeout, self.deadline = channel, call_timeout, deadline
         self.proxies: dict[int, RemoteObject] = {}
-        self.max_bytes = 256 * 2**20
 
     def request(self, op: str, **fields):
         fields.update(op=op, random=pickle.dumps(_random_states()))  # plain pickle: no references
-        stem = self.folder / f"r{next(self.counter)}"
         buffer = io.BytesIO()
         pickler = _Pickler(buffer)
         try:
             pickler.dump(fields)
-        except Unremotable:
-            raise
-        except Exception as error:  # a lambda, a generator object ...
+        except Exception as error:  # a lambda, a generator object ... (Unremotable is no Exception: it passes)
             raise Unremotable(f"cannot send {type(error).__name__}: {error}") from None
-        stem.with_suffix(".pkl").write_bytes(buffer.getvalue())
-        self.wait(stem)
         try:
-            tree, arrays = codec.load(f"{stem}.out", self.max_bytes)
+            tree, arrays = codec.loads(self.wait(buffer.getvalue()))
         except ValueError as problem:
-            raise KernelLost("broken", f"the kernel gave no answer ({problem})") from None
-        finally:
-            for path in self.folder.glob(f"{stem.name}.*"):
-                path.unlink(missing_ok=True)
+            raise KernelLost("broken", f"the kernel's answer could not be read ({problem})") from None
         if "raised" in tree:
             raise student_exception([str(n) for n in tree["raised"]], str(tree.get("message", "")))
         for original, changed in zip(pickler.sent, tree.get("after") or []):
@@ -123,22 +165,22 @@ class Session:
         value = self.decode(tree.get("returned"), arrays)
         return value, tree.get("graph"), pickler.leaves
 
-    def wait(self, stem: Path) -> None:
-        """Run the request in the kernel; other submissions' trusted code may run meanwhile."""
+    def wait(self, message: bytes) -> bytes:
+        """Send a request and wait for the answer; other submissions' trusted code may run meanwhile."""
         states = _random_states()
         TRUSTED.release()
         try:
-            self.call_kernel(f"__import__('harness').serve({str(stem)!r})", self.deadline)
+            return self.channel.call(message, min(time.monotonic() + self.call_timeout, self.deadline))
         finally:
             TRUSTED.acquire()
             _set_random_states(states)
 
     # -- values from the kernel ------------------------------------------------------------------
     def decode(self, tree, arrays):
-        if isinstance(tree, list):
-            return [self.decode(v, arrays) for v in tree]
-        if not isinstance(tree, dict):
-            return tree
+        return codec.decode(tree, arrays, self._handles)
+
+    def _handles(self, tree: dict, arrays):
+        """codec's decoder, plus the kernel's handles and tensors."""
         if "__handle__" in tree:
             number = int(tree["__handle__"])
             if number not in self.proxies:
@@ -152,7 +194,10 @@ class Session:
             if "value" in tree:
                 value, lazy = codec.decode(tree["value"], arrays), False
             else:  # a large tensor: its shape now, its values when a test reads them
-                value, lazy = torch.empty([int(n) for n in tree["shape"]], dtype=getattr(torch, str(tree["dtype"]))), True
+                shape = [int(n) for n in tree["shape"]]
+                if math.prod(shape) > MAX_LAZY_ELEMENTS:  # the kernel says how big: never trust it with our memory
+                    raise ValueError(f"a tensor of shape {shape[:8]} is larger than the grader accepts")
+                value, lazy = torch.empty(shape, dtype=codec.torch_dtype(tree["dtype"])), True
             tensor = RemoteTensor.wrap(value, self, number, lazy)
             with torch._C.DisableTorchFunctionSubclass():
                 if tree.get("requires_grad") and (tensor.is_floating_point() or tensor.is_complex()):
@@ -161,19 +206,14 @@ class Session:
                     if isinstance(grad, torch.Tensor) and grad.shape == tensor.shape:
                         tensor.grad = grad.to(tensor.dtype)
             return tensor
-        if "__tuple__" in tree:
-            return tuple(self.decode(v, arrays) for v in tree["__tuple__"])
-        if "__dict__" in tree:
-            return {self.decode(k, arrays): self.decode(v, arrays) for k, v in tree["__dict__"]}
-        return codec.decode(tree, arrays)
+        return NotImplemented
 
     # -- the operations --------------------------------------------------------------------------
     def call(self, fields: dict, args, kwargs):
-        import torch
-
-        value, graph, leaves = self.request("call", args=list(args), kwargs=dict(kwargs),
-                                            grad=torch.is_grad_enabled(), **fields)
-        if graph is not None and torch.is_grad_enabled():
+        torch = sys.modules.get("torch")  # loaded by the test if it uses tensors; never loaded for nothing
+        grad = torch is not None and torch.is_grad_enabled()
+        value, graph, leaves = self.request("call", args=list(args), kwargs=dict(kwargs), grad=grad, **fields)
+        if graph is not None and grad:
             return _Bridge.apply(self, graph, value.as_subclass(torch.Tensor).detach(),
                                  torch.zeros((), requires_grad=True), *leaves)
         return value
@@ -456,6 +496,7 @@ class RemoteTensor(metaclass=_RemoteTensorMeta):
 
 
 CHUNK_ELEMENTS = 2**22  # 16 MB of float32 per answer file
+MAX_LAZY_ELEMENTS = 2**28  # 1 GB of float32: AlexNet's largest weight is 2**25
 
 
 def _random_states() -> dict:
@@ -478,24 +519,24 @@ def _set_random_states(states: dict) -> None:
 class RemoteTests:
     """Runs the test cells of one submission here, each against the kernel of the moment."""
 
-    def __init__(self, source, folder: Path):
+    def __init__(self, source):
         from .replay import student_names
 
-        self.source, self.folder = source, Path(folder)
+        self.source = source
         self.tests = {nbgrader_meta(c)["grade_id"]: c.source for c in source.cells
                       if c.cell_type == "code" and nbgrader_meta(c).get("grade")}
         self.functions, self.classes = student_names(source)
-        self.call_kernel = None
+        self.channel: Channel | None = None
         self.namespace: dict | None = None
 
-    def new_kernel(self, call_kernel) -> None:
+    def new_kernel(self, channel: Channel) -> None:
         """A (re)started kernel: the tests' own state starts afresh too, as the kernel's does."""
-        self.call_kernel, self.namespace = call_kernel, None
+        if self.channel is not None:
+            self.channel.close()
+        self.channel, self.namespace = channel, None
 
-    def run(self, grade_id: str, timeout: float) -> RemoteResult:
-        import time
-
-        session = Session(self.call_kernel, self.folder, time.monotonic() + timeout)
+    def run(self, grade_id: str, call_timeout: float, deadline: float) -> RemoteResult:
+        session = Session(self.channel, call_timeout, deadline)
         filename = f"<test {grade_id}>"
         with TRUSTED:
             if self.namespace is None:

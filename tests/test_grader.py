@@ -11,7 +11,8 @@ import pytest
 
 from grader import GraderError
 from grader.cli import main
-from grader.planted import build_notebook, parse
+from grader.notebooks import solution_cells
+from grader.planted import answered_notebook, build_notebook, parse, solution_code
 from grader.release import leaked_lines, stale_notebooks
 from grader.notebooks import read_notebook
 
@@ -137,22 +138,25 @@ def test_release_regenerates_exercises_identically(course, tmp_path):
     assert strip(ours) == strip(committed)
 
 
-def test_verify_command_reports_and_exits_zero(course):
+def test_verify_reports_and_check_scores_a_planted_answer_the_same(course, tmp_path):
+    """One engine: `grader check` on a planted answer gives the score `grader verify` reports for it."""
     result = run_grader("verify", ASSIGNMENT, cwd=course.root)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[-1] == "verify: all checks passed"
     assert any(line.startswith("ok    01-matmul: solution scores full marks") for line in lines)
+    planted = parse(course.planted_submissions / ASSIGNMENT / "wrong_tiled_transposed_block.py")
+    path = tmp_path / "matmul.ipynb"
+    nbformat.write(build_notebook(course, ASSIGNMENT, planted), str(path))
+    checked = run_grader("check", str(path), cwd=course.root).stdout.strip().splitlines()[-1]
+    line = next(line for line in lines if planted.path.name in line)
+    assert checked == "score: 5 / 10" and "(5 / 10)" in line, (checked, line)
 
 
 def submission_with(course, grade_id, code, tmp_path):
-    """The released notebook with `code` in the solution cell `grade_id`, saved as matmul.ipynb."""
-    notebook = read_notebook(course.exercises / ASSIGNMENT / "matmul.ipynb")
-    for cell in notebook.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
-            cell.source = code
+    """The released notebook with the solution's answers and `code` in the answer cell `grade_id`, as matmul.ipynb."""
     path = tmp_path / "matmul.ipynb"
-    nbformat.write(notebook, str(path))
+    nbformat.write(answered_notebook(course, ASSIGNMENT, {grade_id: code}), str(path))
     return path
 
 
@@ -183,11 +187,7 @@ def test_harmless_stderr_output_does_not_cost_marks(course, tmp_path, capsys):
         "    print('debug output', file=sys.stderr)\n"
         "    return _quiet_tiled_matmul(A, B, tile)\n"
     )
-    source = read_notebook(course.solutions / ASSIGNMENT / "matmul.ipynb")
-    for cell in source.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "tiled-matmul":
-            cell.source += noisy_wrapper
-    path = tmp_path / "matmul.ipynb"
-    nbformat.write(source, str(path))
+    answer = solution_code(solution_cells(read_notebook(course.notebook(ASSIGNMENT)))["tiled-matmul"].source)
+    path = submission_with(course, "tiled-matmul", answer + noisy_wrapper, tmp_path)
     assert main(["check", str(path)]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == "score: 10 / 10"
