@@ -86,9 +86,11 @@ class BuiltSite:
     log: str
 
 
-@pytest.fixture(scope="module")
+# Session scope: xdist may hand this worker other modules' tests between the site's (all of which run on one
+# worker: xdist_group "site"); a module-scoped build would be torn down and made again, costing minutes.
+@pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> BuiltSite:
-    """The HTML site, built once for this module: cold, chapters executed, warnings as errors."""
+    """The HTML site, built once per test run: cold, chapters executed, warnings as errors."""
     out = tmp_path_factory.mktemp("site")
     result = subprocess.run(
         [str(JUPYTER_BOOK), "build", str(ROOT), "--path-output", str(out), "--warningiserror", "--builder", "html"],
