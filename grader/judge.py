@@ -27,7 +27,6 @@ Instructors' logs keep every message.
 
 from __future__ import annotations
 
-import builtins
 from dataclasses import dataclass
 
 import nbformat
@@ -35,10 +34,8 @@ import nbformat
 from .execute import Execution, error_output
 from .notebooks import first_error, grade_cells, has_hidden_tests, is_test, nbgrader_meta, visible_line
 from .remote import TRUSTED
-from .replay import Replay, replay
+from .replay import BUILTIN_EXCEPTIONS, Replay, replay
 
-BUILTIN_EXCEPTIONS = {name for name, value in vars(builtins).items()
-                      if isinstance(value, type) and issubclass(value, BaseException)}
 WITHHELD = ("[grader: outputs not shown: this cell ran after hidden tests had run in your kernel, "
             "so its output could carry them; your own notebook has them]\n")
 

@@ -37,7 +37,6 @@ import struct
 import sys
 import threading
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +44,7 @@ import numpy as np
 
 from . import codec
 from .notebooks import nbgrader_meta, one_line
+from .replay import copy_into, failing_line, run_quietly, student_exception, student_names
 
 # Trusted test code of several submissions runs in threads of one process: one runs at a time, and each
 # keeps its own random generators across the waits for its kernel (see Session.wait).
@@ -71,24 +71,6 @@ class RemoteResult:
     error: str | None = None
     ename: str | None = None
     lineno: int | None = None
-
-
-BUILTIN_EXCEPTIONS = {name: cls for name, cls in vars(__import__("builtins")).items()
-                      if isinstance(cls, type) and issubclass(cls, BaseException)}
-
-
-def student_exception(mro_names: list[str], message: str) -> BaseException:
-    """The student's exception as the closest built-in class (a ValueError subclass stays a ValueError)."""
-    for name in mro_names:
-        cls = BUILTIN_EXCEPTIONS.get(name)
-        if cls is not None and name not in ("BaseException", "object"):
-            if issubclass(cls, (KeyboardInterrupt, SystemExit, GeneratorExit)):
-                return RuntimeError(f"{mro_names[0]}: {message}")
-            try:
-                return cls(message)
-            except Exception:
-                return RuntimeError(f"{mro_names[0]}: {message}")
-    return RuntimeError(f"{mro_names[0] if mro_names else 'Exception'}: {message}")
 
 
 class Channel:
@@ -161,7 +143,7 @@ class Session:
         if "raised" in tree:
             raise student_exception([str(n) for n in tree["raised"]], str(tree.get("message", "")))
         for original, changed in zip(pickler.sent, tree.get("after") or []):
-            _copy_into(original, codec.decode(changed, arrays))  # the student's code modified its input
+            copy_into(original, codec.decode(changed, arrays))  # the student's code modified its input
         value = self.decode(tree.get("returned"), arrays)
         return value, tree.get("graph"), pickler.leaves
 
@@ -379,18 +361,6 @@ def remote_class(session: Session, name: str):
     return _RemoteClassMeta(name, (), {"_session": session})
 
 
-def _copy_into(original, changed) -> None:
-    """Put the student's changes to an input back into the test's own array or tensor."""
-    torch = sys.modules.get("torch")
-    if isinstance(original, np.ndarray) and isinstance(changed, np.ndarray) and original.shape == changed.shape:
-        if not np.array_equal(original, changed, equal_nan=original.dtype.kind in "fc"):
-            original[...] = changed
-    elif torch is not None and isinstance(original, torch.Tensor) and isinstance(changed, torch.Tensor):
-        if original.shape == changed.shape and not torch.equal(original.detach(), changed.to(original.dtype)):
-            with torch.no_grad():
-                original.copy_(changed)
-
-
 def _torch_function():
     import torch
 
@@ -520,8 +490,6 @@ class RemoteTests:
     """Runs the test cells of one submission here, each against the kernel of the moment."""
 
     def __init__(self, source):
-        from .replay import student_names
-
         self.source = source
         self.tests = {nbgrader_meta(c)["grade_id"]: c.source for c in source.cells
                       if c.cell_type == "code" and nbgrader_meta(c).get("grade")}
@@ -544,7 +512,7 @@ class RemoteTests:
                 for cell in self.source.cells:  # the instructor's set-up cells (imports), never the submission's
                     meta = nbgrader_meta(cell)
                     if cell.cell_type == "code" and not meta.get("solution") and not meta.get("grade"):
-                        _run_quietly(cell.source, self.namespace)
+                        run_quietly(cell.source, self.namespace)
             for name in self.functions:
                 self.namespace[name] = RemoteFunction(session, name)
             for name in self.classes:
@@ -556,11 +524,11 @@ class RemoteTests:
                 return RemoteResult("unremotable", f"Unremotable: {why}")
             except KernelLost as lost:
                 if lost.kind == "broken":
-                    return RemoteResult("failed", f"GradingError: {lost}", "GradingError", _failing_line(lost, filename))
+                    return RemoteResult("failed", f"GradingError: {lost}", "GradingError", failing_line(lost, filename))
                 raise
             except Exception as error:
                 return RemoteResult("failed", one_line(f"{type(error).__name__}: {_text(error)}"), type(error).__name__,
-                                    _failing_line(error, filename))
+                                    failing_line(error, filename))
         return RemoteResult("passed")
 
 
@@ -569,19 +537,3 @@ def _text(error: BaseException) -> str:
         return str(error)
     except Exception:
         return "(no message)"
-
-
-def _failing_line(error: BaseException, filename: str) -> int | None:
-    """The last line of the test cell itself in the error's traceback (the assert, or the call that raised)."""
-    line = None
-    for frame, lineno in traceback.walk_tb(error.__traceback__):
-        if frame.f_code.co_filename == filename:
-            line = lineno
-    return line
-
-
-def _run_quietly(source: str, namespace: dict) -> None:
-    try:
-        exec(compile(source, "<set-up>", "exec"), namespace)
-    except Exception:
-        pass  # a set-up cell that fails here fails in the kernel too, where it is reported

@@ -150,9 +150,9 @@ class Playback:
                 "(did a cell change a library function or a random generator?)")
         after = codec.decode(call["args_after"], self.arrays)
         for argument, changed in zip(args, after):
-            _copy_into(argument, changed)  # the student's function modified its input: so does the stub
+            copy_into(argument, changed)  # the student's function modified its input: so does the stub
         if "raised" in call:
-            raise _exception(call["raised"], call.get("message", ""))
+            raise student_exception(call["raised"], call.get("message", ""))
         return codec.decode(call["returned"], self.arrays)
 
 
@@ -177,7 +177,8 @@ def _check_replayable(value) -> None:
             _check_replayable(item)
 
 
-def _copy_into(argument, value) -> None:
+def copy_into(argument, value) -> None:
+    """Put the student's changes to an input back into the test's own array or tensor."""
     torch = _loaded_torch()
     if isinstance(argument, np.ndarray) and isinstance(value, np.ndarray) and argument.shape == value.shape:
         if not np.array_equal(argument, value, equal_nan=argument.dtype.kind in "fc"):
@@ -192,18 +193,35 @@ BUILTIN_EXCEPTIONS = {name: cls for name, cls in vars(__import__("builtins")).it
                       if isinstance(cls, type) and issubclass(cls, BaseException)}
 
 
-def _exception(mro_names: list[str], message: str) -> BaseException:
-    """The recorded exception as the closest built-in class (a student's ValueError subclass stays a ValueError)."""
+def student_exception(mro_names: list[str], message: str) -> BaseException:
+    """The student's exception as the closest built-in class (a student's ValueError subclass stays a ValueError)."""
     for name in mro_names:
-        if name in BUILTIN_EXCEPTIONS and name not in ("BaseException", "object"):
-            cls = BUILTIN_EXCEPTIONS[name]
+        cls = BUILTIN_EXCEPTIONS.get(name)
+        if cls is not None and name not in ("BaseException", "object"):
             if issubclass(cls, (KeyboardInterrupt, SystemExit, GeneratorExit)):
                 return RuntimeError(f"{mro_names[0]}: {message}")
             try:
                 return cls(message)
             except Exception:
                 return RuntimeError(f"{mro_names[0]}: {message}")
-    return RuntimeError(f"{mro_names[0]}: {message}")
+    return RuntimeError(f"{mro_names[0] if mro_names else 'Exception'}: {message}")
+
+
+def failing_line(error: BaseException, filename: str) -> int | None:
+    """The last line of the test cell itself in the error's traceback (the assert, or the call that raised)."""
+    line = None
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        if frame.f_code.co_filename == filename:
+            line = lineno
+    return line
+
+
+def run_quietly(source: str, namespace: dict) -> None:
+    """An instructor's set-up cell; one that fails here fails in the kernel too, where it is reported."""
+    try:
+        exec(compile(source, "<set-up>", "exec"), namespace)
+    except Exception:
+        pass
 
 
 def replay(notebook, source, transcripts: Path, only: set[str] | None = None) -> dict[str, Replay]:
@@ -224,7 +242,7 @@ def replay(notebook, source, transcripts: Path, only: set[str] | None = None) ->
     for cell in source.cells:  # the instructor's set-up cells (imports), never a cell from the submission
         meta = nbgrader_meta(cell)
         if cell.cell_type == "code" and not meta.get("solution") and not meta.get("grade"):
-            _run_quietly(cell.source, namespace)
+            run_quietly(cell.source, namespace)
     for cell in notebook.cells:
         grade_id = nbgrader_meta(cell).get("grade_id")
         if cell.cell_type != "code" or grade_id not in tests:
@@ -260,22 +278,13 @@ def _replay_one(grade_id, source, namespace, playback) -> Replay:
     except Unreplayable as why:
         return Replay("unreplayable", f"Unreplayable: {why}")
     except ReplayMismatch as mismatch:
-        return Replay("failed", f"ReplayMismatch: {mismatch}", "ReplayMismatch", _failing_line(mismatch, filename))
+        return Replay("failed", f"ReplayMismatch: {mismatch}", "ReplayMismatch", failing_line(mismatch, filename))
     except Exception as error:  # the test failed on the recorded values
         return Replay("failed", one_line(f"{type(error).__name__}: {error}"), type(error).__name__,
-                      _failing_line(error, filename))
+                      failing_line(error, filename))
     if playback.position != len(playback.calls):
         return Replay("failed", "ReplayMismatch: the test made fewer calls than in your notebook's run", "ReplayMismatch")
     return Replay("passed")
-
-
-def _failing_line(error: BaseException, filename: str) -> int | None:
-    """The last line of the test cell itself in the error's traceback (the assert, or the call that raised)."""
-    line = None
-    for frame, lineno in traceback.walk_tb(error.__traceback__):
-        if frame.f_code.co_filename == filename:
-            line = lineno
-    return line
 
 
 class _UnreplayableClass(type):
@@ -293,10 +302,3 @@ class _UnreplayableClass(type):
 
 def _unreplayable_class(name):
     return _UnreplayableClass(name, (), {})
-
-
-def _run_quietly(source: str, namespace: dict) -> None:
-    try:
-        exec(compile(source, "<set-up>", "exec"), namespace)
-    except Exception:
-        pass  # a set-up cell that fails here fails in the sandbox too, where it is reported
