@@ -22,7 +22,7 @@ from .pipeline import grade_notebooks
 from .planted import PlantedSubmission, build_notebook, planted_submissions
 from .release import leaked_lines, stale_notebooks
 from .report import Outcome
-from .workspace import Workspace
+from .classcourse import ClassCourse
 
 MIN_WRONG = 8  # planted wrong answers each exercise must keep
 
@@ -52,21 +52,23 @@ class Verification:
 
 def verify_assignment(course: Course, assignment: str, result: Verification, jobs: int | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="grader-verify-") as folder:
-        workspace = Workspace(course, assignment, Path(folder))
-        workspace.generate()
-        stale = stale_notebooks(course, assignment, workspace.released_notebooks())
-    result.add(assignment, "exercises up to date", not stale, f"stale: {', '.join(stale)}; run `grader release`" if stale else "")
-    leaks = leaked_lines(course, assignment)
-    result.add(assignment, "no solution or hidden-test text released", not leaks, "; ".join(leaks[:3]))
-    if stale:
-        return  # grading a stale release would test the wrong notebook
-
-    source = course.notebook(assignment)
-    planted = planted_submissions(course, assignment)
-    notebooks = {"solution": source, "released": course.exercises / assignment / source.name}
-    notebooks.update({p.label: build_notebook(course, assignment, p) for p in planted})
-    reports = grade_notebooks(course, assignment, notebooks, jobs=jobs or os.cpu_count() or 1,
-                              use_sandbox=sandbox.available()[0])
+        # One grading folder: its release is compared with exercises/, then grades every version of the notebook.
+        out = Path(folder) / "out"
+        classcourse = ClassCourse(course, out, sandbox.Limits())
+        classcourse.prepare([assignment])
+        stale = stale_notebooks(course, assignment, classcourse.workspaces[assignment].released_notebooks())
+        result.add(assignment, "exercises up to date", not stale,
+                   f"stale: {', '.join(stale)}; run `grader release`" if stale else "")
+        leaks = leaked_lines(course, assignment)
+        result.add(assignment, "no solution or hidden-test text released", not leaks, "; ".join(leaks[:3]))
+        if stale:
+            return  # grading a stale release would test the wrong notebook
+        source = course.notebook(assignment)
+        planted = planted_submissions(course, assignment)
+        notebooks = {"solution": source, "released": course.exercises / assignment / source.name}
+        notebooks.update({p.label: build_notebook(course, assignment, p) for p in planted})
+        reports = grade_notebooks(course, assignment, notebooks, out=out, jobs=jobs or os.cpu_count() or 1,
+                                  use_sandbox=sandbox.available()[0])
     result.planted[assignment], result.reports[assignment] = planted, reports
 
     def score_text(report):
