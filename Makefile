@@ -58,7 +58,7 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --builder html
 
 test: $(TEST_STAMP) browser sandbox
-	$(BIN)/python -m pytest -n 3 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Jupytext (installed with the course) opens chapters/*.md as notebooks; nbgrader's
 # assignment extensions come enabled with the nbgrader package.

@@ -1,7 +1,8 @@
 """The course's grader: nbgrader, made safe and pleasant for self-study and classes.
 
-Every command is a short pipeline of small steps (see grading.py); nbgrader
-does the notebook work (releasing, executing, scoring into its gradebook).
+`check`, `verify` and `autograde` run one pipeline of small steps (pipeline.py);
+nbgrader releases the exercises and keeps the gradebook, the sandbox runs the
+student's kernel, and the tests run in this trusted process (remote.py).
 """
 
 class GraderError(Exception):
