@@ -57,10 +57,8 @@ sandbox:
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --builder html
 
-# The slowest tests first (the site build, then each exercise's planted answers), so that the two workers
-# start on them at once instead of meeting them at the end.
 test: $(TEST_STAMP) browser sandbox
-	$(BIN)/python -m pytest -n 2 --dist loadgroup tests/test_site.py tests/test_exercises.py tests
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Jupytext (installed with the course) opens chapters/*.md as notebooks; nbgrader's
 # assignment extensions come enabled with the nbgrader package.
