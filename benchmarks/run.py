@@ -75,12 +75,11 @@ def check_seconds() -> None:
 def tiled_versus_numpy() -> None:
     from coursekit import benchmark
 
-    from grader.notebooks import read_notebook, solution_cells
-    from grader.planted import solution_code
+    from grader.course import Course
+    from grader.planted import solution_answers
 
     namespace: dict = {"np": np}
-    source = read_notebook(ROOT / "solutions" / "01-matmul" / "matmul.ipynb")
-    exec(solution_code(solution_cells(source)["tiled-matmul"].source), namespace)
+    exec(solution_answers(Course(ROOT), "01-matmul")["tiled-matmul"], namespace)
     a = np.random.default_rng(0).standard_normal((256, 256))
     tiled = benchmark(lambda: namespace["tiled_matmul"](a, a, 32), repeats=3).median
     plain = benchmark(lambda: a @ a, repeats=3, min_seconds=0.01).median

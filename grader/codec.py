@@ -15,7 +15,9 @@ import io
 import json
 import math
 import os
+import struct
 import sys
+import time
 
 import numpy as np
 
@@ -81,6 +83,10 @@ class Encoder:
             return {"__dict__": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
         if type(value) is complex:
             return {"__complex__": [value.real, value.imag]}
+        return self.other(value)
+
+    def other(self, value):
+        """A value that is none of the above: an Opaque placeholder (a subclass may do better)."""
         try:
             text = repr(value)[:200]
         except Exception:
@@ -188,3 +194,44 @@ def loads(message: bytes):
         except Exception as error:  # a broken archive, an object array, ...
             raise ValueError(f"malformed arrays: {type(error).__name__}") from None
     return tree, arrays
+
+
+def send_message(connection, data: bytes) -> None:
+    """One message on a stream socket: 8 bytes of length, then the bytes."""
+    connection.sendall(struct.pack("!Q", len(data)) + data)
+
+
+def receive_message(connection, deadline: float | None = None, max_bytes: int | None = None) -> bytes | None:
+    """The next message; None if the peer closed before one began.
+
+    With a deadline (time.monotonic()), TimeoutError once it passes; with
+    max_bytes, ValueError for a longer message (its bytes are not read).
+    """
+    header = _receive_exactly(connection, 8, deadline)
+    if header is None:
+        return None
+    size = struct.unpack("!Q", header)[0]
+    if max_bytes is not None and size > max_bytes:
+        raise ValueError(f"a message of {size} bytes is larger than {max_bytes}")
+    data = _receive_exactly(connection, size, deadline) if size else b""
+    if data is None:
+        raise ConnectionResetError("the peer closed the connection in the middle of a message")
+    return data
+
+
+def _receive_exactly(connection, size: int, deadline: float | None) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            connection.settimeout(remaining)
+        chunk = connection.recv(min(left, 1 << 20))
+        if not chunk:
+            if chunks:
+                raise ConnectionResetError("the peer closed the connection in the middle of a message")
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)

@@ -205,7 +205,7 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
     start = time.monotonic()
     setup = [f"import harness; harness.install({str(workdir / 'harness' / 'config.json')!r})"]
     done: list[int] = []  # code cells already run in the current kernel's lifetime or before
-    replies: dict[int, str] = {}
+    replies = result.replies
 
     def note(index: int, ename: str, evalue: str, replace: bool = False) -> None:
         output = error_output(ename, evalue)
@@ -292,7 +292,8 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
             if output.get("output_type") == "error" and any(
                     sign in f"{output.get('ename')}: {output.get('evalue')}" for sign in MEMORY_SIGNS):
                 result.out_of_memory = True
-    result.replies = replies
+    if remote is not None and remote.channel is not None:
+        remote.channel.close()
     result.seconds = time.monotonic() - start
     log = workdir / "kernel.log"
     if log.exists():

@@ -29,11 +29,9 @@ import os
 import pickle
 import random
 import socket
-import struct
 import sys
 import threading
 
-import numpy as np
 
 try:
     import codec  # inside the sandbox: copied beside this file
@@ -125,7 +123,7 @@ class Harness:
                 return function(*args, **kwargs)
             entry = {"name": name, "args": harness.encoder.encode(list(args)),
                      "kwargs": harness.encoder.encode(dict(kwargs))}
-            states = _random_states()
+            states = random_states()
             harness.depth += 1
             try:
                 result = function(*args, **kwargs)
@@ -137,7 +135,7 @@ class Harness:
                 entry["returned"] = harness.encoder.encode(result)
             finally:
                 harness.depth -= 1
-                _set_random_states(states)  # the student's own randomness must not shift the test's inputs
+                set_random_states(states)  # the student's own randomness must not shift the test's inputs
                 entry["args_after"] = harness.encoder.encode(list(args))
                 harness.calls.append(entry)
             return result
@@ -167,16 +165,17 @@ class Harness:
 _MISSING = object()
 
 
-def _random_states():
+def random_states() -> dict:
+    """The generators of Python and of the libraries loaded, as plain values (torch's as a uint8 array)."""
     states = {"random": random.getstate()}
     if "numpy" in sys.modules:
         states["numpy"] = sys.modules["numpy"].random.get_state()
     if "torch" in sys.modules:
-        states["torch"] = sys.modules["torch"].get_rng_state()
+        states["torch"] = sys.modules["torch"].get_rng_state().numpy()
     return states
 
 
-def _set_random_states(states) -> None:
+def set_random_states(states) -> None:
     """Set the generators of the libraries this kernel has loaded (never import one for it)."""
     random.setstate(states["random"])
     if "numpy" in states and "numpy" in sys.modules:
@@ -234,27 +233,20 @@ class HandleEncoder(codec.Encoder):
 
     def encode(self, value, depth: int = 0):
         torch = sys.modules.get("torch")
-        if torch is not None and isinstance(value, torch.Tensor):
-            plain = value.detach().as_subclass(torch.Tensor)
-            tree = {"__rtensor__": HANDLES.add(value), "requires_grad": bool(value.requires_grad)}
-            if plain.numel() > LAZY_ELEMENTS:  # the grader fetches it in chunks if a test reads its values
-                return {**tree, "shape": list(plain.shape), "dtype": str(plain.dtype).removeprefix("torch.")}
-            grad = value.grad if value.is_leaf else None  # a computed tensor has no .grad of its own
-            return {**tree, "value": super().encode(plain, depth + 1),
-                    "grad": None if grad is None else super().encode(grad.detach().as_subclass(torch.Tensor))}
-        if _is_plain(value, torch):
+        if torch is None or not isinstance(value, torch.Tensor):
             return super().encode(value, depth)
+        plain = value.detach().as_subclass(torch.Tensor)
+        tree = {"__rtensor__": HANDLES.add(value), "requires_grad": bool(value.requires_grad)}
+        if plain.numel() > LAZY_ELEMENTS:  # the grader fetches it in chunks if a test reads its values
+            return {**tree, "shape": list(plain.shape), "dtype": str(plain.dtype).removeprefix("torch.")}
+        grad = value.grad if value.is_leaf else None  # a computed tensor has no .grad of its own
+        return {**tree, "value": super().encode(plain, depth + 1),
+                "grad": None if grad is None else super().encode(grad.detach().as_subclass(torch.Tensor))}
+
+    def other(self, value):
+        """Not a plain value: a handle, with the class lineage the grader uses for isinstance."""
         return {"__handle__": HANDLES.add(value), "mro": [f"{c.__module__}.{c.__qualname__}" for c in type(value).__mro__],
                 "callable": callable(value)}
-
-
-def _is_plain(value, torch) -> bool:
-    plain = (type(None), bool, int, float, complex, str, list, tuple, dict)
-    if type(value) in plain or (isinstance(value, np.ndarray) and type(value) is np.ndarray and value.dtype != object):
-        return True
-    if isinstance(value, (np.generic, np.dtype)) and not isinstance(value, np.object_):
-        return True
-    return torch is not None and (type(value) is torch.Size or isinstance(value, torch.dtype))
 
 
 class _Unpickler(pickle.Unpickler):
@@ -291,7 +283,7 @@ def serve(request_bytes: bytes) -> bytes:
     request = unpickler.load()
     encoder = HandleEncoder()
     try:
-        _set_random_states(pickle.loads(request["random"]))
+        set_random_states(pickle.loads(request["random"]))
         result = _carry_out(request, unpickler.leaves)
         answer = {"returned": encoder.encode(result),
                   "after": [codec.Encoder.encode(encoder, _plain(v)) for v in unpickler.received]}
@@ -324,37 +316,15 @@ def listen(path: str) -> None:
             with connection:
                 try:
                     while True:
-                        request = _receive(connection)
+                        request = codec.receive_message(connection)
                         if request is None:
                             break
-                        _send(connection, serve(request))
+                        codec.send_message(connection, serve(request))
                 except OSError:
                     continue
 
     sys.setswitchinterval(0.0005)  # hand the interpreter to this thread quickly when a request arrives
     threading.Thread(target=loop, name="grader-calls", daemon=True).start()
-
-
-def _send(connection, data: bytes) -> None:
-    connection.sendall(struct.pack("!Q", len(data)) + data)
-
-
-def _receive(connection) -> bytes | None:
-    header = _exactly(connection, 8)
-    if header is None:
-        return None
-    return _exactly(connection, struct.unpack("!Q", header)[0])
-
-
-def _exactly(connection, size: int) -> bytes | None:
-    chunks, left = [], size
-    while left:
-        chunk = connection.recv(min(left, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
 
 
 def _carry_out(request: dict, leaves: list):

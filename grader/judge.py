@@ -44,7 +44,7 @@ WITHHELD = ("[grader: outputs not shown: this cell ran after hidden tests had ru
 class Verdict:
     grade_id: str
     passed: bool
-    how: str  # "replayed outside the sandbox" or "sandbox verdict"
+    how: str  # "run by the grader", "replayed outside the sandbox" or "sandbox verdict"
     detail: str | None  # for the instructor's log: the full one-line error
     message: str | None  # for the student: only text that cannot carry a hidden test
 

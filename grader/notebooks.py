@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -115,8 +116,6 @@ def one_line(message: str) -> str:
 
 def write_atomically(path: Path, data: bytes | str) -> None:
     """Write a whole file or nothing: a reader never sees half of it."""
-    import os
-
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.partial")
     temporary.write_bytes(data.encode() if isinstance(data, str) else data)

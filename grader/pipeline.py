@@ -47,7 +47,7 @@ from .execute import Execution, execute
 from .feedback import feedback_html
 from .harness import cell_hash
 from .judge import judge
-from .notebooks import grade_cells, is_test, nbgrader_meta, read_notebook, write_atomically
+from .notebooks import is_test, nbgrader_meta, read_notebook, write_atomically
 from .record import TestScore, record_scores, record_zero, register
 from .replay import imported_modules, student_names
 from .report import Outcome, TestResult, read_outcome, write_grades_csv, write_report

@@ -70,15 +70,20 @@ def solution_code(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
 
+def solution_answers(course: Course, assignment: str) -> dict[str, str]:
+    """The instructor's answer of each solution cell, by grade_id, without nbgrader's markers."""
+    source = read_notebook(course.notebook(assignment))
+    return {grade_id: solution_code(cell.source) for grade_id, cell in solution_cells(source).items()}
+
+
 def answered_notebook(course: Course, assignment: str, answers: dict[str, str] | None = None,
                       before: str = "", after: str = ""):
     """The released notebook with the instructor's answers, some replaced by `answers` (grade_id -> code).
 
     `before` becomes a code cell ahead of the first answer cell, `after` one at the end.
     """
-    source_path = course.notebook(assignment)
-    released = read_notebook(course.exercises / assignment / source_path.name)
-    code = {grade_id: solution_code(cell.source) for grade_id, cell in solution_cells(read_notebook(source_path)).items()}
+    released = read_notebook(course.exercises / assignment / course.notebook(assignment).name)
+    code = solution_answers(course, assignment)
     unknown = set(answers or {}) - set(code)
     if unknown:
         raise GraderError(f"no solution cell named {', '.join(sorted(unknown))} in {assignment}")

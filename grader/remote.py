@@ -28,12 +28,11 @@ in the kernel instead, recorded and replayed as before (replay.py).
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import pickle
-import random
 import socket
-import struct
 import sys
 import threading
 import time
@@ -44,7 +43,8 @@ import numpy as np
 
 from . import codec
 from .notebooks import nbgrader_meta, one_line
-from .replay import copy_into, failing_line, run_quietly, student_exception, student_names
+from .harness import random_states, set_random_states
+from .replay import copy_into, failing_line, student_exception, student_names, test_namespace
 
 # Trusted test code of several submissions runs in threads of one process: one runs at a time, and each
 # keeps its own random generators across the waits for its kernel (see Session.wait).
@@ -60,7 +60,7 @@ class KernelLost(BaseException):
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
-        self.kind = kind  # "timeout" or "dead"
+        self.kind = kind  # "timeout", "dead", or "broken" (the kernel is alive but its answer is unusable)
 
 
 @dataclass(frozen=True)
@@ -87,31 +87,20 @@ class Channel:
                 self.connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 self.connection.settimeout(max(0.001, deadline - time.monotonic()))
                 self.connection.connect(self.path)
-            self.connection.sendall(struct.pack("!Q", len(message)) + message)
-            size = struct.unpack("!Q", self._exactly(8, deadline))[0]
-            if size > self.MAX_ANSWER:
-                raise KernelLost("broken", f"the kernel's answer is larger than {self.MAX_ANSWER} bytes")
-            return self._exactly(size, deadline)
+            codec.send_message(self.connection, message)
+            answer = codec.receive_message(self.connection, deadline, self.MAX_ANSWER)
+            if answer is None:
+                raise ConnectionResetError("the kernel closed the connection")
+            return answer
         except (TimeoutError, socket.timeout):
             self.close()
             raise KernelLost("timeout" if self.is_alive() else "dead", "the kernel did not answer in time") from None
+        except ValueError as problem:  # an answer too large to read: the connection is out of step now
+            self.close()
+            raise KernelLost("broken", f"the kernel's answer was refused ({problem})") from None
         except OSError as error:
             self.close()
             raise KernelLost("broken" if self.is_alive() else "dead", f"the kernel's harness is gone ({error})") from None
-
-    def _exactly(self, size: int, deadline: float) -> bytes:
-        chunks, left = [], size
-        while left:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            self.connection.settimeout(remaining)
-            chunk = self.connection.recv(min(left, 1 << 20))
-            if not chunk:
-                raise ConnectionResetError("the kernel closed the connection")
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
 
     def close(self) -> None:
         if self.connection is not None:
@@ -129,7 +118,7 @@ class Session:
         self.proxies: dict[int, RemoteObject] = {}
 
     def request(self, op: str, **fields):
-        fields.update(op=op, random=pickle.dumps(_random_states()))  # plain pickle: no references
+        fields.update(op=op, random=pickle.dumps(random_states()))  # plain pickle: no references
         buffer = io.BytesIO()
         pickler = _Pickler(buffer)
         try:
@@ -149,13 +138,13 @@ class Session:
 
     def wait(self, message: bytes) -> bytes:
         """Send a request and wait for the answer; other submissions' trusted code may run meanwhile."""
-        states = _random_states()
+        states = random_states()
         TRUSTED.release()
         try:
             return self.channel.call(message, min(time.monotonic() + self.call_timeout, self.deadline))
         finally:
             TRUSTED.acquire()
-            _set_random_states(states)
+            set_random_states(states)
 
     # -- values from the kernel ------------------------------------------------------------------
     def decode(self, tree, arrays):
@@ -180,7 +169,7 @@ class Session:
                 if math.prod(shape) > MAX_LAZY_ELEMENTS:  # the kernel says how big: never trust it with our memory
                     raise ValueError(f"a tensor of shape {shape[:8]} is larger than the grader accepts")
                 value, lazy = torch.empty(shape, dtype=codec.torch_dtype(tree["dtype"])), True
-            tensor = RemoteTensor.wrap(value, self, number, lazy)
+            tensor = remote_tensor_class().wrap(value, self, number, lazy)
             with torch._C.DisableTorchFunctionSubclass():
                 if tree.get("requires_grad") and (tensor.is_floating_point() or tensor.is_complex()):
                     tensor.requires_grad_(True)
@@ -196,7 +185,7 @@ class Session:
         grad = torch is not None and torch.is_grad_enabled()
         value, graph, leaves = self.request("call", args=list(args), kwargs=dict(kwargs), grad=grad, **fields)
         if graph is not None and grad:
-            return _Bridge.apply(self, graph, value.as_subclass(torch.Tensor).detach(),
+            return _bridge_class().apply(self, graph, value.as_subclass(torch.Tensor).detach(),
                                  torch.zeros((), requires_grad=True), *leaves)
         return value
 
@@ -227,7 +216,7 @@ class _Pickler(pickle.Pickler):
         torch = sys.modules.get("torch")
         if torch is None or not isinstance(obj, torch.Tensor):
             return None
-        if isinstance(obj, RemoteTensor):
+        if isinstance(obj, remote_tensor_class()):
             return ("handle", obj._number)
         if isinstance(obj, torch.nn.Parameter):
             return ("param", self.payload(obj.detach().clone()), bool(obj.requires_grad))
@@ -239,7 +228,9 @@ class _Pickler(pickle.Pickler):
         return ("tensor", self.payload(obj.detach().clone()), bool(obj.requires_grad))
 
 
+@functools.cache
 def _bridge_class():
+    """The autograd function, made on first use: the grader imports torch only when a test does."""
     import torch
 
     class Bridge(torch.autograd.Function):
@@ -257,19 +248,6 @@ def _bridge_class():
             return (None, None, None, None, *grads[:ctx.n_leaves])
 
     return Bridge
-
-
-class _LazyBridge:
-    def __init__(self):
-        self.cls = None
-
-    def apply(self, *args):
-        if self.cls is None:
-            self.cls = _bridge_class()
-        return self.cls.apply(*args)
-
-
-_Bridge = _LazyBridge()
 
 
 class RemoteObject:
@@ -376,7 +354,7 @@ def _torch_function():
             result = func(*args, **(kwargs or {}))
         target = args[0] if args else None
         in_place = (name.endswith("_") and not name.startswith("_")) or name in IN_PLACE_DUNDERS
-        if in_place and isinstance(target, _tensors.get()):
+        if in_place and isinstance(target, remote_tensor_class()):
             target._write_back()
             return target
         return result
@@ -391,7 +369,7 @@ METADATA = {"get shape", "get dtype", "get device", "get requires_grad", "get gr
 
 
 def _tensors_in(value):
-    if isinstance(value, _tensors.cls):
+    if isinstance(value, remote_tensor_class()):
         yield value
     elif isinstance(value, (list, tuple)):
         for item in value:
@@ -406,84 +384,46 @@ IN_PLACE_DUNDERS = {"__setitem__", "__iadd__", "__isub__", "__imul__", "__itrued
                     "__iand__", "__ior__", "__ixor__"}
 
 
-class _RemoteTensorFactory:
-    """RemoteTensor needs torch; it is made the first time a test gets a tensor back."""
+@functools.cache
+def remote_tensor_class():
+    """RemoteTensor, a torch.Tensor subclass made on first use: the grader imports torch only when a test does."""
+    import torch
 
-    cls = None
+    class RemoteTensor(torch.Tensor):
+        __torch_function__ = classmethod(_torch_function())
 
-    def get(self):
-        if self.cls is None:
-            import torch
+        @staticmethod
+        def wrap(value, session, number, lazy=False):
+            with torch._C.DisableTorchFunctionSubclass():
+                tensor = value.as_subclass(RemoteTensor)
+                tensor._session, tensor._number, tensor._lazy = session, number, lazy
+            return tensor
 
-            class RemoteTensor(torch.Tensor):
-                __torch_function__ = classmethod(_torch_function())
+        def _load(self):
+            """Fetch a lazy tensor's values, in chunks the sandbox's file-size limit allows."""
+            with torch._C.DisableTorchFunctionSubclass():
+                if not self._lazy:
+                    return
+                self._lazy = False
+                flat = self.detach().view(-1)
+                for start in range(0, flat.numel(), CHUNK_ELEMENTS):
+                    stop = min(start + CHUNK_ELEMENTS, flat.numel())
+                    chunk = self._session.request("chunk", handle=self._number, start=start, stop=stop)[0]
+                    flat[start:stop] = torch.from_numpy(chunk).to(flat.dtype)
 
-                @staticmethod
-                def wrap(value, session, number, lazy=False):
-                    with torch._C.DisableTorchFunctionSubclass():
-                        tensor = value.as_subclass(RemoteTensor)
-                        tensor._session, tensor._number, tensor._lazy = session, number, lazy
-                    return tensor
+        def _write_back(self):
+            self._lazy = False  # the test set its values (an in-place op on a lazy tensor loaded it first)
+            with torch._C.DisableTorchFunctionSubclass():
+                plain = self.detach().clone().as_subclass(torch.Tensor)
+                requires_grad = bool(self.requires_grad)
+                session, number = self._session, self._number
+            session.request("write", handle=number, value=plain, requires_grad=requires_grad)
 
-                def _load(self):
-                    """Fetch a lazy tensor's values, in chunks the sandbox's file-size limit allows."""
-                    with torch._C.DisableTorchFunctionSubclass():
-                        if not self._lazy:
-                            return
-                        self._lazy = False
-                        flat = self.detach().view(-1)
-                        for start in range(0, flat.numel(), CHUNK_ELEMENTS):
-                            stop = min(start + CHUNK_ELEMENTS, flat.numel())
-                            chunk = self._session.request("chunk", handle=self._number, start=start, stop=stop)[0]
-                            flat[start:stop] = torch.from_numpy(chunk).to(flat.dtype)
-
-                def _write_back(self):
-                    self._lazy = False  # the test set its values (an in-place op on a lazy tensor loaded it first)
-                    with torch._C.DisableTorchFunctionSubclass():
-                        plain = self.detach().clone().as_subclass(torch.Tensor)
-                        requires_grad = bool(self.requires_grad)
-                        session, number = self._session, self._number
-                    session.request("write", handle=number, value=plain, requires_grad=requires_grad)
-
-            self.cls = RemoteTensor
-        return self.cls
-
-
-_tensors = _RemoteTensorFactory()
-
-
-class _RemoteTensorMeta(type):
-    def __instancecheck__(cls, instance):
-        return _tensors.cls is not None and isinstance(instance, _tensors.cls)
-
-
-class RemoteTensor(metaclass=_RemoteTensorMeta):
-    """Stands for the torch.Tensor subclass made on first use (the grader imports torch only when a test does)."""
-
-    @staticmethod
-    def wrap(value, session, number, lazy=False):
-        return _tensors.get().wrap(value, session, number, lazy)
+    return RemoteTensor
 
 
 CHUNK_ELEMENTS = 2**22  # 16 MB of float32 per answer file
 MAX_LAZY_ELEMENTS = 2**28  # 1 GB of float32: AlexNet's largest weight is 2**25
-
-
-def _random_states() -> dict:
-    states = {"random": random.getstate()}
-    if "numpy" in sys.modules:
-        states["numpy"] = np.random.get_state()
-    if "torch" in sys.modules:
-        states["torch"] = sys.modules["torch"].get_rng_state().numpy()  # an array: sent as plain pickle
-    return states
-
-
-def _set_random_states(states: dict) -> None:
-    random.setstate(states["random"])
-    if "numpy" in states:
-        np.random.set_state(states["numpy"])
-    if "torch" in states:
-        sys.modules["torch"].set_rng_state(sys.modules["torch"].from_numpy(states["torch"]))
 
 
 class RemoteTests:
@@ -508,11 +448,7 @@ class RemoteTests:
         filename = f"<test {grade_id}>"
         with TRUSTED:
             if self.namespace is None:
-                self.namespace = {"__name__": "__grader_test__"}
-                for cell in self.source.cells:  # the instructor's set-up cells (imports), never the submission's
-                    meta = nbgrader_meta(cell)
-                    if cell.cell_type == "code" and not meta.get("solution") and not meta.get("grade"):
-                        run_quietly(cell.source, self.namespace)
+                self.namespace = test_namespace(self.source, "__grader_test__")
             for name in self.functions:
                 self.namespace[name] = RemoteFunction(session, name)
             for name in self.classes:

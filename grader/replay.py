@@ -216,12 +216,20 @@ def failing_line(error: BaseException, filename: str) -> int | None:
     return line
 
 
-def run_quietly(source: str, namespace: dict) -> None:
-    """An instructor's set-up cell; one that fails here fails in the kernel too, where it is reported."""
-    try:
-        exec(compile(source, "<set-up>", "exec"), namespace)
-    except Exception:
-        pass
+def test_namespace(source, name: str) -> dict:
+    """Globals for the tests: the instructor's set-up cells (imports) run, never a cell from the submission.
+
+    A set-up cell that fails here fails in the kernel too, where it is reported.
+    """
+    namespace: dict = {"__name__": name}
+    for cell in source.cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type == "code" and not meta.get("solution") and not meta.get("grade"):
+            try:
+                exec(compile(cell.source, "<set-up>", "exec"), namespace)
+            except Exception:
+                pass
+    return namespace
 
 
 def replay(notebook, source, transcripts: Path, only: set[str] | None = None) -> dict[str, Replay]:
@@ -238,11 +246,7 @@ def replay(notebook, source, transcripts: Path, only: set[str] | None = None) ->
     if not tests:
         return results
     functions, classes = student_names(source)
-    namespace: dict = {"__name__": "__grader_replay__"}
-    for cell in source.cells:  # the instructor's set-up cells (imports), never a cell from the submission
-        meta = nbgrader_meta(cell)
-        if cell.cell_type == "code" and not meta.get("solution") and not meta.get("grade"):
-            run_quietly(cell.source, namespace)
+    namespace = test_namespace(source, "__grader_replay__")
     for cell in notebook.cells:
         grade_id = nbgrader_meta(cell).get("grade_id")
         if cell.cell_type != "code" or grade_id not in tests:

@@ -25,7 +25,7 @@ import pytest
 from grader import sandbox
 from grader.course import Course
 from grader.notebooks import grade_cells, nbgrader_meta, read_notebook, solution_cells
-from grader.planted import answered_notebook, solution_code
+from grader.planted import answered_notebook, solution_answers
 from grader.release import secret_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,7 @@ def released(assignment):
 
 
 def answers(assignment):
-    return {gid: solution_code(c.source) for gid, c in solution_cells(read_notebook(COURSE.notebook(assignment))).items()}
+    return solution_answers(COURSE, assignment)
 
 
 def notebook(assignment, replace=None, before="", after=""):

@@ -11,8 +11,7 @@ import pytest
 
 from grader import GraderError
 from grader.cli import main
-from grader.notebooks import solution_cells
-from grader.planted import answered_notebook, build_notebook, parse, solution_code
+from grader.planted import answered_notebook, build_notebook, parse, solution_answers
 from grader.release import leaked_lines, stale_notebooks
 from grader.notebooks import read_notebook
 
@@ -187,7 +186,7 @@ def test_harmless_stderr_output_does_not_cost_marks(course, tmp_path, capsys):
         "    print('debug output', file=sys.stderr)\n"
         "    return _quiet_tiled_matmul(A, B, tile)\n"
     )
-    answer = solution_code(solution_cells(read_notebook(course.notebook(ASSIGNMENT)))["tiled-matmul"].source)
+    answer = solution_answers(course, ASSIGNMENT)["tiled-matmul"]
     path = submission_with(course, "tiled-matmul", answer + noisy_wrapper, tmp_path)
     assert main(["check", str(path)]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == "score: 10 / 10"

@@ -2,10 +2,8 @@
 
 import copy
 import zipfile
-from pathlib import Path
 
 import nbformat
-import numpy as np
 import pytest
 
 from grader import GraderError, codec
@@ -13,7 +11,7 @@ from grader.collect import Submission, collect, zip_key
 from grader.execute import Execution, error_output
 from grader.feedback import feedback_html
 from grader.judge import WITHHELD, judge
-from grader.notebooks import grade_cells, nbgrader_meta
+from grader.notebooks import nbgrader_meta
 from grader.report import Outcome, TestResult
 from grader.sanitize import restore_nbgrader_cells
 

@@ -5,10 +5,7 @@ runs it directly, over a namespace that stands for the student's notebook.
 """
 
 import nbformat
-import numpy as np
 import pytest
-import torch
-from torch import nn
 
 from grader import harness
 from grader.remote import RemoteTests
