@@ -181,7 +181,7 @@ def run_test(client: SandboxedClient, remote: RemoteTests, cell, index: int, lim
 def install_harness(workdir: Path, config: dict) -> None:
     folder = workdir / "harness"
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("harness.py", "codec.py"):
+    for name in ("harness.py", "codec.py", "watched.py"):
         shutil.copy(HERE / name, folder / name)
     (folder / "config.json").write_text(json.dumps(config))
 

@@ -20,6 +20,7 @@ It imports no grader code (it is copied into the sandbox on its own).
 
 from __future__ import annotations
 
+import builtins
 import functools
 import hashlib
 import importlib
@@ -33,10 +34,11 @@ import sys
 import threading
 
 
-try:
-    import codec  # inside the sandbox: copied beside this file
+try:  # inside the sandbox: copied beside this file
+    import codec
+    import watched
 except ImportError:
-    from . import codec
+    from . import codec, watched
 
 PROTECTED_MODULES = ("builtins", "math", "random", "numpy", "numpy.testing", "numpy.linalg", "numpy.random",
                      "torch", "torch.testing", "torch.nn.functional", "unittest", "functools", "operator")
@@ -245,6 +247,8 @@ class HandleEncoder(codec.Encoder):
 
     def other(self, value):
         """Not a plain value: a handle, with the class lineage the grader uses for isinstance."""
+        if isinstance(value, watched.Watched):  # the grader keeps its values: it knows it by number
+            return {"__watched__": object.__getattribute__(value, "_number")}
         return {"__handle__": HANDLES.add(value), "mro": [f"{c.__module__}.{c.__qualname__}" for c in type(value).__mro__],
                 "callable": callable(value)}
 
@@ -261,6 +265,8 @@ class _Unpickler(pickle.Unpickler):
         kind = pid[0]
         if kind == "handle":
             return HANDLES.objects[pid[1]]
+        if kind == "watched":
+            return watched.make(pid[1], pid[2], _ask_grader)
         if kind == "ndarray":
             self.received.append(pid[1])
             return pid[1]
@@ -297,6 +303,63 @@ def serve(request_bytes: bytes) -> bytes:
     return codec.dumps(answer, encoder.arrays)
 
 
+class _CallbackEncoder(codec.Encoder):
+    """The arguments of an operation on a watched value: plain values, watched values by number, slices."""
+
+    def other(self, value):
+        if isinstance(value, watched.Watched):
+            return {"__watched__": object.__getattribute__(value, "_number")}
+        if isinstance(value, slice):
+            return {"__slice__": [self.encode(v) for v in (value.start, value.stop, value.step)]}
+        if value is Ellipsis:
+            return {"__ellipsis__": 0}
+        if value in (float, int, bool, complex):
+            return {"__pytype__": value.__name__}
+        numpy = sys.modules.get("numpy")
+        if isinstance(value, type) and numpy is not None and issubclass(value, numpy.generic):
+            return {"__np_dtype__": numpy.dtype(value).str}
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(value, torch.device):
+            return {"__device__": str(value)}
+        return super().other(value)
+
+
+_CURRENT = threading.local()  # the grader's connection, while one of its requests is being served
+
+
+def _ask_grader(number: int, op: str, name: str, args, kwargs):
+    """One operation on a watched value, carried out by the grader (see watched.py)."""
+    connection = getattr(_CURRENT, "connection", None)
+    if connection is None:
+        raise RuntimeError("a watched value works only during the grader's call")
+    encoder = _CallbackEncoder()
+    tree = {"by": number, "op": op, "name": name, "args": encoder.encode(list(args)), "kwargs": encoder.encode(dict(kwargs))}
+    codec.send_message(connection, CALLBACK + codec.dumps(tree, encoder.arrays))
+    answer = _Unpickler(io.BytesIO(codec.receive_message(connection))).load()
+    if "raised" in answer:
+        error = getattr(builtins, str(answer["raised"]), None)
+        if not (isinstance(error, type) and issubclass(error, Exception)):
+            error = TypeError
+        raise error(answer["message"])
+    return answer["value"]
+
+
+def serve_connection(connection) -> None:
+    """Answer the grader's requests on one connection until it closes it."""
+    _CURRENT.connection = connection
+    try:
+        while True:
+            request = codec.receive_message(connection)
+            if request is None:
+                break
+            codec.send_message(connection, serve(request))
+    except OSError:
+        pass
+
+
+CALLBACK = b"C"  # a message from the kernel that asks the grader to carry out an operation (answers start with "{")
+
+
 def listen(path: str) -> None:
     """Serve the grader's requests on a Unix socket in the work folder, from a thread of the kernel.
 
@@ -314,14 +377,7 @@ def listen(path: str) -> None:
         while True:
             connection, _ = server.accept()
             with connection:
-                try:
-                    while True:
-                        request = codec.receive_message(connection)
-                        if request is None:
-                            break
-                        codec.send_message(connection, serve(request))
-                except OSError:
-                    continue
+                serve_connection(connection)
 
     sys.setswitchinterval(0.0005)  # hand the interpreter to this thread quickly when a request arrives
     threading.Thread(target=loop, name="grader-calls", daemon=True).start()

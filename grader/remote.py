@@ -43,7 +43,8 @@ import numpy as np
 
 from . import codec
 from .notebooks import nbgrader_meta, one_line
-from .harness import random_states, set_random_states
+from .harness import CALLBACK, random_states, set_random_states
+from .watched import Watched
 from .replay import copy_into, failing_line, student_exception, student_names, test_namespace
 
 # Trusted test code of several submissions runs in threads of one process: one runs at a time, and each
@@ -81,17 +82,28 @@ class Channel:
     def __init__(self, path: Path, is_alive):
         self.path, self.is_alive, self.connection = str(path), is_alive, None
 
-    def call(self, message: bytes, deadline: float) -> bytes:
+    def call(self, message: bytes, deadline: float, on_callback=None) -> bytes:
+        """Send a request and return the kernel's answer; meanwhile, carry out the operations it asks for.
+
+        While the student's code runs, it may ask the grader to operate on a
+        watched value (observe.py): such a message starts with CALLBACK, and
+        `on_callback` answers it.
+        """
         try:
             if self.connection is None:
                 self.connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 self.connection.settimeout(max(0.001, deadline - time.monotonic()))
                 self.connection.connect(self.path)
             codec.send_message(self.connection, message)
-            answer = codec.receive_message(self.connection, deadline, self.MAX_ANSWER)
-            if answer is None:
-                raise ConnectionResetError("the kernel closed the connection")
-            return answer
+            while True:
+                answer = codec.receive_message(self.connection, deadline, self.MAX_ANSWER)
+                if answer is None:
+                    raise ConnectionResetError("the kernel closed the connection")
+                if not answer.startswith(CALLBACK):
+                    return answer
+                if on_callback is None:
+                    raise ValueError("an operation on a watched value, where none was given")
+                codec.send_message(self.connection, on_callback(answer[len(CALLBACK):]))
         except (TimeoutError, socket.timeout):
             self.close()
             raise KernelLost("timeout" if self.is_alive() else "dead", "the kernel did not answer in time") from None
@@ -116,11 +128,12 @@ class Session:
         # own work between calls does not count against the student), all of them together until deadline.
         self.channel, self.call_timeout, self.deadline = channel, call_timeout, deadline
         self.proxies: dict[int, RemoteObject] = {}
+        self.watched: dict[int, Watched] = {}  # the watched values this test sent, or made for the kernel
 
     def request(self, op: str, **fields):
         fields.update(op=op, random=pickle.dumps(random_states()))  # plain pickle: no references
         buffer = io.BytesIO()
-        pickler = _Pickler(buffer)
+        pickler = _Pickler(buffer, self.watched)
         try:
             pickler.dump(fields)
         except Exception as error:  # a lambda, a generator object ... (Unremotable is no Exception: it passes)
@@ -141,17 +154,61 @@ class Session:
         states = random_states()
         TRUSTED.release()
         try:
-            return self.channel.call(message, min(time.monotonic() + self.call_timeout, self.deadline))
+            return self.channel.call(message, min(time.monotonic() + self.call_timeout, self.deadline), self.callback)
         finally:
             TRUSTED.acquire()
             set_random_states(states)
+
+    def callback(self, message: bytes) -> bytes:
+        """Carry out an operation the student's code did on a watched value (observe.py), as trusted code."""
+        with TRUSTED:
+            states = random_states()
+            try:
+                tree, arrays = codec.loads(message)
+                args = codec.decode(tree["args"], arrays, self._arguments)
+                kwargs = codec.decode(tree["kwargs"], arrays, self._arguments)
+                owner = self.watched[int(tree["by"])]
+                if not isinstance(args, list) or not isinstance(kwargs, dict) or any(
+                        not isinstance(k, str) for k in kwargs):
+                    raise TypeError("malformed arguments")
+                opaque = next((a for a in _flat((args, kwargs)) if isinstance(a, codec.Opaque)), None)
+                if opaque is not None:
+                    raise TypeError(f"a {opaque.type_name} cannot be passed to an operation on a watched value")
+                answer = {"value": owner._perform(int(tree["by"]), str(tree["op"]), str(tree["name"]), args, kwargs)}
+            except Exception as error:  # the student's code asked for something refused or impossible
+                name = type(error).__name__ if type(error).__module__ == "builtins" else "TypeError"
+                answer = {"raised": name, "message": one_line(_text(error))[:300]}
+            finally:
+                set_random_states(states)
+            buffer = io.BytesIO()
+            _Pickler(buffer, self.watched).dump(answer)
+            return buffer.getvalue()
+
+    def _arguments(self, tree: dict, arrays):
+        """codec's decoder, plus what an operation on a watched value may pass: watched values and slices."""
+        if "__watched__" in tree:
+            return self.watched[int(tree["__watched__"])]
+        if "__slice__" in tree:
+            return slice(*(codec.decode(v, arrays) for v in tree["__slice__"][:3]))
+        if "__ellipsis__" in tree:
+            return Ellipsis
+        if "__pytype__" in tree:
+            return {"float": float, "int": int, "bool": bool, "complex": complex}[str(tree["__pytype__"])]
+        if "__device__" in tree:
+            return str(tree["__device__"])
+        return NotImplemented
 
     # -- values from the kernel ------------------------------------------------------------------
     def decode(self, tree, arrays):
         return codec.decode(tree, arrays, self._handles)
 
     def _handles(self, tree: dict, arrays):
-        """codec's decoder, plus the kernel's handles and tensors."""
+        """codec's decoder, plus the kernel's handles and tensors, and the watched values it returns."""
+        if "__watched__" in tree:
+            number = int(tree["__watched__"])
+            if number not in self.watched:
+                raise ValueError("an unknown watched value")
+            return self.watched[number]
         if "__handle__" in tree:
             number = int(tree["__handle__"])
             if number not in self.proxies:
@@ -193,8 +250,9 @@ class Session:
 class _Pickler(pickle.Pickler):
     """The grader's side of a request: handles and tensors by reference, everything else as pickle."""
 
-    def __init__(self, file):
+    def __init__(self, file, watched: dict):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.watched = watched  # number -> the grader's watched value, for the kernel's stand-ins to name
         self.leaves = []  # tensors that require grad, in the order the kernel will return their gradients
         self.sent = []  # arrays and tensors, in the order the kernel returns them as the student left them
         self.payloads: list = []  # the copies a reference carries: pickled as they are
@@ -206,6 +264,10 @@ class _Pickler(pickle.Pickler):
     def persistent_id(self, obj):
         if any(obj is payload for payload in self.payloads):
             return None
+        if isinstance(obj, Watched):  # only its number and shape go: the values stay here (observe.py)
+            number = object.__getattribute__(obj, "_number")
+            self.watched[number] = obj
+            return ("watched", number, object.__getattribute__(obj, "_meta"))
         if isinstance(obj, RemoteObject):
             return ("handle", object.__getattribute__(obj, "_number"))
         if type(obj) is np.ndarray:
@@ -466,6 +528,17 @@ class RemoteTests:
                 return RemoteResult("failed", one_line(f"{type(error).__name__}: {_text(error)}"), type(error).__name__,
                                     failing_line(error, filename))
         return RemoteResult("passed")
+
+
+def _flat(value):
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _flat(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _flat(item)
+    else:
+        yield value
 
 
 def _text(error: BaseException) -> str:

@@ -4,11 +4,14 @@ harness.serve() normally runs in the sandboxed kernel; here a fake call_kernel
 runs it directly, over a namespace that stands for the student's notebook.
 """
 
+import socket
+import threading
+
 import nbformat
 import pytest
 
 from grader import harness
-from grader.remote import RemoteTests
+from grader.remote import Channel, RemoteTests
 
 
 class FakeShell:
@@ -44,35 +47,34 @@ def fail(message):
 '''
 
 
-def remote_tests_for(test_source: str, tmp_path, monkeypatch):
+def remote_tests_for(test_source: str, tmp_path, monkeypatch, student: str = STUDENT):
     """RemoteTests over a source notebook with one answer cell (STUDENT) and one test cell."""
     namespace = {}
-    exec("import torch\nfrom torch import nn\n" + STUDENT, namespace)
+    exec("import numpy as np\nimport torch\nfrom torch import nn\n" + student, namespace)
     monkeypatch.setattr(harness, "get_ipython", lambda: FakeShell(namespace), raising=False)
     source = nbformat.v4.new_notebook()
     setup = nbformat.v4.new_code_cell("import numpy as np\nimport torch\nfrom torch import nn")
-    answer = nbformat.v4.new_code_cell(STUDENT)
+    answer = nbformat.v4.new_code_cell(student)
     answer.metadata["nbgrader"] = {"solution": True, "grade": False, "grade_id": "answer"}
     test = nbformat.v4.new_code_cell(test_source)
     test.metadata["nbgrader"] = {"solution": False, "grade": True, "grade_id": "test", "points": 1}
     source.cells = [setup, answer, test]
     remote = RemoteTests(source)
-    remote.new_kernel(InProcessKernel())
+    remote.new_kernel(socket_kernel())
     return remote
 
 
-class InProcessKernel:
-    """A channel whose 'kernel' is harness.serve() called right here."""
+def socket_kernel() -> Channel:
+    """A channel whose 'kernel' is a thread of this process serving harness requests on a socket pair."""
+    grader_end, kernel_end = socket.socketpair()
+    threading.Thread(target=harness.serve_connection, args=(kernel_end,), daemon=True).start()
+    channel = Channel("unused", lambda: True)
+    channel.connection = grader_end
+    return channel
 
-    def call(self, message, deadline):
-        return harness.serve(message)
 
-    def close(self):
-        pass
-
-
-def run(test_source, tmp_path, monkeypatch):
-    return remote_tests_for(test_source, tmp_path, monkeypatch).run("test", call_timeout=60, deadline=1e12)
+def run(test_source, tmp_path, monkeypatch, student: str = STUDENT):
+    return remote_tests_for(test_source, tmp_path, monkeypatch, student).run("test", call_timeout=60, deadline=1e12)
 
 
 def test_calls_return_values(tmp_path, monkeypatch):
