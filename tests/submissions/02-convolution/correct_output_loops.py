@@ -10,8 +10,6 @@ def conv_output_size(size, kernel, stride=1, padding=0):
 
 # %% conv2d
 def conv2d(x, weight, bias=None, stride=1, padding=0):
-    x = np.asarray(x)
-    weight = np.asarray(weight)
     if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
         raise ValueError(f"cannot convolve x {x.shape} with weight {weight.shape}")
     stride_h, stride_w = as_pair(stride)
@@ -21,7 +19,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     ho = conv_output_size(x.shape[2], kh, stride_h, pad_h)
     wo = conv_output_size(x.shape[3], kw, stride_w, pad_w)
     filters = weight.reshape(out_channels, -1).T  # (C*kh*kw, O)
-    y = np.empty((x.shape[0], out_channels, ho, wo), dtype=np.result_type(x, weight))
+    y = np.empty((x.shape[0], out_channels, ho, wo), dtype=np.result_type(x.dtype, weight.dtype))
     for i in range(ho):
         for j in range(wo):
             top, left = i * stride_h, j * stride_w

@@ -1,5 +1,5 @@
 """A correct answer written differently from the solution: math.floor on a true
-division, explicit zero padding into a preallocated array, every window taken at
+division, explicit zero padding into an array made like x (np.zeros_like), every window taken at
 stride 1 with sliding_window_view and then subsampled, one tensordot, and the
 arithmetic done in float64 whatever the input dtype (a float64 result for float32
 inputs is within the tolerance)."""
@@ -23,7 +23,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     sh, sw = (stride, stride) if np.isscalar(stride) else tuple(stride)
     ph, pw = (padding, padding) if np.isscalar(padding) else tuple(padding)
     n, c, h, w = x.shape
-    padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw))
+    padded = np.zeros_like(x, shape=(n, c, h + 2 * ph, w + 2 * pw), dtype=np.float64)
     padded[:, :, ph:ph + h, pw:pw + w] = x
     kh, kw = weight.shape[2:]
     windows = sliding_window_view(padded, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]  # (n, c, ho, wo, kh, kw)
