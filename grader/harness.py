@@ -306,6 +306,12 @@ def serve(request_bytes: bytes) -> bytes:
 class _CallbackEncoder(codec.Encoder):
     """The arguments of an operation on a watched value: plain values, watched values by number, slices."""
 
+    def encode(self, value, depth: int = 0):
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(value, torch.Tensor) and type(value) is not torch.Tensor:
+            value = value.detach().as_subclass(torch.Tensor)  # a Parameter: its values
+        return super().encode(value, depth)
+
     def other(self, value):
         if isinstance(value, watched.Watched):
             return {"__watched__": object.__getattribute__(value, "_number")}

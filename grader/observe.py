@@ -172,7 +172,7 @@ class Observer:
         nodes = [self._node(w) for w in watched]
         real_args, real_kwargs = _unwrap(self, args), _unwrap(self, dict(kwargs))
         arrays = list(_arrays_in((real_args, real_kwargs)))
-        _check_size(short, (args, kwargs), max((tuple(a.shape) for a in arrays), key=math.prod, default=()))
+        _check_size(name, (args, kwargs), max((tuple(a.shape) for a in arrays), key=math.prod, default=()))
         shapes = tuple(tuple(int(n) for n in a.shape) for a in arrays)
         sources = frozenset().union(*(n.sources for n in nodes))
         raw = frozenset().union(*(n.raw for n in nodes))
@@ -243,6 +243,7 @@ class Observer:
 
 # Where a watched value's functions may come from: these namespaces, the array classes' methods, ufunc methods.
 NAMESPACES = ("numpy", "numpy.linalg", "numpy.fft", "numpy.lib.stride_tricks", "torch", "torch.nn.functional",
+              "torch.functional",
               "torch.linalg", "torch.special", "torch.fft", "numpy.ndarray", "torch.Tensor")
 UFUNC_METHODS = {"__call__", "reduce", "accumulate", "outer", "reduceat", "at"}
 
@@ -329,19 +330,21 @@ def _integers(value, depth=0):
             yield from _integers(item, depth + 1)
 
 
-def _check_size(short: str, arguments, largest_shape: tuple) -> None:
+def _check_size(name: str, arguments, largest_shape: tuple) -> None:
     """Refuse before computing what could make a value beyond what the grader will hold.
 
     Rough bounds on the result, generous to real code: the largest operand
     times every integer argument (repeats, sizes), and for a padding, the
-    largest operand with every axis grown by twice their sum.
+    largest operand with its axes grown by the paddings.
     """
     integers = list(_integers(arguments))
     if any(n > MAX_INTEGER for n in integers):
         raise ValueError(f"an integer argument of {max(integers)} is larger than a watched operation allows")
-    grown = sum(integers) * 2
     by_product = math.prod(largest_shape) * math.prod(max(n, 1) for n in integers)
-    by_growth = math.prod(n + grown for n in largest_shape) if "pad" in short else 0
+    by_growth = 0
+    if name.startswith("numpy.pad"):  # one or two numbers pad every axis (np.pad(x, 3)); more pad an axis each
+        by_growth = (math.prod(n + 2 * max(integers, default=0) for n in largest_shape) if len(integers) <= 2
+                     else math.prod(largest_shape) * math.prod(1 + n for n in integers))
     if by_product > MAX_WORK or by_growth > MAX_WORK:
         raise MemoryError("the arguments ask for more than a watched operation may make")
 

@@ -31,7 +31,8 @@ from grader.release import secret_lines
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = Course(ROOT)
 GRADER = [sys.executable, "-m", "grader.cli"]
-FULL = 10.0  # every assignment in the batch is worth 10 points
+FULL = 10.0  # 08-hybrids, the batch's usual assignment, is worth 10 points
+MATMUL_FULL = 12.0  # 01-matmul: 12
 BELOW = "below full"  # an expected score: any score under FULL
 
 SANDBOX, NO_SANDBOX_WHY = sandbox.available()
@@ -39,6 +40,10 @@ pytestmark = [
     pytest.mark.xdist_group("autograde"),
     pytest.mark.skipif(not SANDBOX, reason=f"no sandbox: {NO_SANDBOX_WHY}"),
 ]
+
+
+def full_marks(assignment) -> float:
+    return float(sum(nbgrader_meta(c).get("points", 0) for c in grade_cells(read_notebook(COURSE.notebook(assignment))).values()))
 
 
 def released(assignment):
@@ -84,9 +89,18 @@ FORGE_REPLIES = (
     "    if inspect.isawaitable(reply):\n        reply = await reply\n    reply['status'] = 'ok'\n    return reply\n\n\n"
     "_kernel.do_execute = _forged\nget_ipython().showtraceback = lambda *a, **k: None\n"
 )
-KNOWN_LIMITS = {"forge-replies-operation-count"}
 LOOP_SCAN = {"parallel-scan": (ROOT / "tests" / "submissions" / "07-selective-scan" / "wrong_scan_python_loop.py")
              .read_text().partition("# %% parallel-scan")[2].strip() + "\n"}
+SCAN_OUT_OF_SIGHT = {"parallel-scan": (ROOT / "tests" / "submissions" / "07-selective-scan" /
+                                       "wrong_scan_loop_out_of_sight.py").read_text().partition("# %% parallel-scan")[2]}
+# Class 3: ways to fool an observer: rewrite it where the student's code runs (it judges in the grader only).
+PATCH_OBSERVER = (
+    "import sys\ntry:\n    import grader.observe as _observe\n"
+    "    _observe.Observer.count = lambda self, names: 0\n    _observe.Observer.leaks = lambda self, result=None: []\n"
+    "except ImportError:\n    pass\n"
+    "for _name in ('watched', 'grader.watched'):\n    if _name in sys.modules:\n"
+    "        sys.modules[_name].Watched.__repr__ = lambda self: 'patched'\n"
+)
 
 EXCEPTION_STR_RAISES = (
     "class Silent(Exception):\n    def __str__(self):\n        raise RuntimeError('no message')\n"
@@ -158,6 +172,7 @@ def attacks(port: int = 9):
                                     "ok", BELOW)
     cases["forge-replies-function"] = (h, notebook(h, WRONG_PATTERN, before=FORGE_REPLIES), "ok", FULL - 3)
     cases["forge-replies-operation-count"] = (s7, notebook(s7, LOOP_SCAN, before=FORGE_REPLIES), "ok", BELOW)
+    cases["patch-observer-in-kernel"] = (s7, notebook(s7, SCAN_OUT_OF_SIGHT, before=PATCH_OBSERVER), "ok", BELOW)
     cases["hide-showtraceback-function"] = (h, notebook(h, WRONG_PATTERN, before=HIDE_FAILURES["showtraceback"]),
                                             "ok", FULL - 3)
     cases["exception-str-raises"] = (h, notebook(h, {"layer-pattern": EXCEPTION_STR_RAISES + (
@@ -168,10 +183,10 @@ def attacks(port: int = 9):
     # Correct answers that read the test calling them and print it later: full marks, nothing shown.
     snooping_matmul = {gid: SNOOP + code.replace("):\n", "):\n    _snoop()\n", 1)
                        for gid, code in answers(m).items() if gid in ("matmul-flops", "tiled-matmul")}
-    cases["snoop-print-later"] = (m, notebook(m, snooping_matmul, after=PRINT_LEAKS), "ok", FULL)
+    cases["snoop-print-later"] = (m, notebook(m, snooping_matmul, after=PRINT_LEAKS), "ok", MATMUL_FULL)
     # Wrong answers whose error or return value is the calling test's source.
     cases["snoop-exception-message"] = (m, notebook(m, {"tiled-matmul": SNOOP + (
-        "def tiled_matmul(A, B, tile=32):\n    raise ValueError(_snoop())\n")}), "ok", FULL - 5)
+        "def tiled_matmul(A, B, tile=32):\n    raise ValueError(_snoop())\n")}), "ok", MATMUL_FULL - 7)
     cases["snoop-returned-text"] = (h, notebook(h, {"layer-pattern": SNOOP + (
         "def layer_pattern(n_layers, attention_every):\n    return [_snoop()] * n_layers\n")}, after=PRINT_LEAKS),
         "ok", FULL - 3)
@@ -183,12 +198,12 @@ def attacks(port: int = 9):
         "patch-assert-helpers": (m, notebook(m, WRONG_TILED, before=(
             "import numpy as np, numpy.testing\n"
             "np.testing.assert_allclose = lambda *a, **k: None\nnp.allclose = lambda *a, **k: True\n"
-            "np.isclose = lambda *a, **k: True\n")), "ok", FULL - 5),
+            "np.isclose = lambda *a, **k: True\n")), "ok", MATMUL_FULL - 7),
         "patch-inside-function": (m, notebook(m, {"tiled-matmul": (
             "import numpy as np\n\ndef tiled_matmul(A, B, tile=32):\n"
             "    import numpy.testing\n    numpy.testing.assert_allclose = lambda *a, **k: None\n"
             "    if A.shape[1] != B.shape[0]:\n        raise ValueError('shapes')\n"
-            "    return np.zeros((A.shape[0], B.shape[1]))\n")}), "ok", FULL - 5),
+            "    return np.zeros((A.shape[0], B.shape[1]))\n")}), "ok", MATMUL_FULL - 7),
         "patch-builtins": (h, notebook(h, patched_bodies, before=(
             "import builtins\nbuiltins.all = lambda *a: True\nbuiltins.any = lambda *a: True\n")), "ok", FULL - 3),
         "read-solutions": (h, notebook(h, steal), "ok", FULL - 3),
@@ -256,7 +271,9 @@ def grades(out: Path) -> dict:
         return {row["student_id"]: row for row in csv.DictReader(file)}
 
 
-@pytest.fixture(scope="module")
+# Session scope: xdist may hand this worker other modules' tests between these (all on one worker: xdist_group
+# "autograde"); a module-scoped batch would be torn down and graded again, costing a minute.
+@pytest.fixture(scope="session")
 def batch(tmp_path_factory):
     """One autograde run over all attacks, with a listening socket the sandbox must not reach."""
     folder = tmp_path_factory.mktemp("class")
@@ -290,20 +307,19 @@ def test_the_batch_completes(batch):
     assert batch["run"].returncode == 0, batch["run"].stderr
 
 
-@pytest.mark.parametrize("student", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="sandbox-judged tests trust the kernel's reply"))
-    if name in KNOWN_LIMITS else name for name, case in attacks().items() if case[3] is not None])
+@pytest.mark.parametrize("student", [name for name, case in attacks().items() if case[3] is not None])
 def test_attack_ends_with_its_score_and_status(batch, student):
     assignment, _, status, score = batch["cases"][student]
     row = grades(batch["out"])[student]
     log = (batch["out"] / "logs" / student / f"{assignment}.log").read_text()
     assert row["assignment"] == assignment
     assert row["status"] == status, log
+    full = full_marks(assignment)
     if score == BELOW:
-        assert float(row["score"]) < FULL, log
+        assert float(row["score"]) < full, log
     else:
         assert float(row["score"]) == score, log
-    assert float(row["max_score"]) == FULL
+    assert float(row["max_score"]) == full
 
 
 def test_every_status_is_one_of_the_documented_ones(batch):
