@@ -59,6 +59,12 @@ def require_chromium() -> None:
         pytest.fail(MISSING_CHROMIUM, pytrace=False)
 
 
+def test_the_site_tests_share_one_worker(request):
+    """Under `make test` (xdist, --dist loadgroup) the book is built once, on the worker that runs all these."""
+    if getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@site"), "xdist did not group the site's tests: the book would build twice"
+
+
 def test_chromium_is_installed():
     """Not a skip: without Chromium the site goes untested, so say how to get it."""
     require_chromium()
