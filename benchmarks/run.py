@@ -68,8 +68,8 @@ def book_build() -> None:
 
 
 def check_seconds() -> None:
-    took = seconds([str(BIN / "grader"), "check", "solutions/01-matmul/matmul.ipynb"])
-    print(f"grader check 01-matmul            {took:6.1f} s   budget {CHECK_BUDGET_S} s   ratio {took / CHECK_BUDGET_S:.2f}")
+    took = seconds([str(BIN / "grader"), "check", "solutions/04-matmul/matmul.ipynb"])
+    print(f"grader check 04-matmul            {took:6.1f} s   budget {CHECK_BUDGET_S} s   ratio {took / CHECK_BUDGET_S:.2f}")
 
 
 def tiled_versus_numpy() -> None:
@@ -79,7 +79,7 @@ def tiled_versus_numpy() -> None:
     from grader.planted import solution_answers
 
     namespace: dict = {"np": np}
-    exec(solution_answers(Course(ROOT), "01-matmul")["tiled-matmul"], namespace)
+    exec(solution_answers(Course(ROOT), "04-matmul")["tiled-matmul"], namespace)
     a = np.random.default_rng(0).standard_normal((256, 256))
     tiled = benchmark(lambda: namespace["tiled_matmul"](a, a, 32), repeats=3).median
     plain = benchmark(lambda: a @ a, repeats=3, min_seconds=0.01).median
@@ -94,7 +94,7 @@ def class_of_submissions(folder: Path) -> int:
     from grader.planted import build_notebook, planted_submissions
 
     course = Course(ROOT)
-    assignment = "01-matmul"
+    assignment = "04-matmul"
     (source,) = course.source_notebooks(assignment)
     kinds = [nbformat.read(str(source), as_version=4)]
     kinds += [build_notebook(course, assignment, planted) for planted in planted_submissions(course, assignment)]
@@ -114,16 +114,16 @@ def autograde_versus_nbgrader() -> None:
         folder = Path(folder)
         kinds = class_of_submissions(folder / "submissions")
         ours = seconds([str(BIN / "grader"), "autograde", str(folder / "submissions"), "--out", str(folder / "graded"),
-                        "--assignment", "01-matmul"])
+                        "--assignment", "04-matmul"])
         course = folder / "nbgrader-course"
-        shutil.copytree(ROOT / "solutions" / "01-matmul", course / "source" / "01-matmul")
+        shutil.copytree(ROOT / "solutions" / "04-matmul", course / "source" / "04-matmul")
         shutil.copytree(folder / "submissions", course / "submitted")
         (course / "nbgrader_config.py").write_text(
             "c = get_config()\nc.CourseDirectory.course_id = 'bench'\n"
             "c.IgnorePattern.enabled = True\nc.IgnorePattern.pattern = '.'\n")  # same tolerance of warnings
         env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
         start = time.perf_counter()
-        for step in (["generate_assignment", "01-matmul"], ["autograde", "01-matmul"]):
+        for step in (["generate_assignment", "04-matmul"], ["autograde", "04-matmul"]):
             subprocess.run([str(BIN / "nbgrader"), *step], cwd=course, env=env, capture_output=True)
         plain = time.perf_counter() - start
     print(f"autograde {CLASS_SIZE} submissions ({kinds} kinds)  grader {ours:6.1f} s   nbgrader {plain:6.1f} s   "

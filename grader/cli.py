@@ -20,7 +20,7 @@ class Release:
     name = "release"
 
     def add_arguments(self, parser):
-        parser.add_argument("assignment", nargs="?", help="e.g. 01-matmul (default: all)")
+        parser.add_argument("assignment", nargs="?", help="e.g. 04-matmul (default: all)")
 
     def run(self, args) -> int:
         from .release import release
@@ -38,7 +38,7 @@ class Check:
     name = "check"
 
     def add_arguments(self, parser):
-        parser.add_argument("notebook", type=Path, help="e.g. exercises/01-matmul/matmul.ipynb")
+        parser.add_argument("notebook", type=Path, help="e.g. exercises/04-matmul/matmul.ipynb")
         parser.add_argument("--assignment", help="which assignment it is (default: from its folder)")
         parser.add_argument("--timeout", type=int, default=DEFAULTS.cell_timeout,
                             help=f"seconds allowed per cell (default {DEFAULTS.cell_timeout})")

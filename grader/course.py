@@ -30,7 +30,7 @@ class Course:
         return self.root / "tests" / "submissions"
 
     def assignments(self) -> list[str]:
-        """Assignment names, e.g. ['01-matmul'], in order."""
+        """Assignment names, e.g. ['04-matmul'], in order."""
         return sorted(p.name for p in self.solutions.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
     def check_assignment(self, assignment: str) -> str:
@@ -53,7 +53,7 @@ class Course:
     def assignment_for(self, notebook: Path) -> str:
         """The assignment a student's notebook belongs to.
 
-        The folder name decides when it is an assignment ("exercises/01-matmul/
+        The folder name decides when it is an assignment ("exercises/04-matmul/
         matmul.ipynb"); otherwise the notebook's file name must be unique
         among the assignments' notebooks (a copy saved elsewhere).
         """

@@ -2,8 +2,8 @@
 
 Each attack is a small notebook with the score and status it must end with.
 They are graded in one batch beside honest submissions, so the test also
-checks that no attack disturbs the others' grades.  Exercise 08-hybrids
-(plain Python: fast kernels) carries most attacks; 01-matmul the ones aimed
+checks that no attack disturbs the others' grades.  Exercise 10-hybrids
+(plain Python: fast kernels) carries most attacks; 04-matmul the ones aimed
 at numpy's assertion helpers.
 """
 
@@ -31,8 +31,8 @@ from grader.release import secret_lines
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = Course(ROOT)
 GRADER = [sys.executable, "-m", "grader.cli"]
-FULL = 10.0  # 08-hybrids, the batch's usual assignment, is worth 10 points
-MATMUL_FULL = 12.0  # 01-matmul: 12
+FULL = 10.0  # 10-hybrids, the batch's usual assignment, is worth 10 points
+MATMUL_FULL = 12.0  # 04-matmul: 12
 BELOW = "below full"  # an expected score: any score under FULL
 
 SANDBOX, NO_SANDBOX_WHY = sandbox.available()
@@ -65,7 +65,7 @@ WRONG_TILED = {"tiled-matmul": "import numpy as np\n\ndef tiled_matmul(A, B, til
 WRONG_SCAN = {"selective-scan": "import torch\n\ndef selective_scan(u, delta, A, B, C, D=None):\n"
               "    return torch.zeros_like(u)\n"}
 # Points lost by WRONG_PATTERN / WRONG_TILED alone: 3 (test-layer-pattern) and 5 (shapes 3 + dtypes 2).
-WRONG_BLOCK = {"residual-block": (ROOT / "tests" / "submissions" / "04-resnet" / "wrong_block_no_final_relu.py")
+WRONG_BLOCK = {"residual-block": (ROOT / "tests" / "submissions" / "03-resnet" / "wrong_block_no_final_relu.py")
                .read_text().partition("# %% residual-block")[2].strip() + "\n"}
 
 # Class 1: ways to make a failing test cell look as if it passed.  Each is planted
@@ -89,9 +89,9 @@ FORGE_REPLIES = (
     "    if inspect.isawaitable(reply):\n        reply = await reply\n    reply['status'] = 'ok'\n    return reply\n\n\n"
     "_kernel.do_execute = _forged\nget_ipython().showtraceback = lambda *a, **k: None\n"
 )
-LOOP_SCAN = {"parallel-scan": (ROOT / "tests" / "submissions" / "07-selective-scan" / "wrong_scan_python_loop.py")
+LOOP_SCAN = {"parallel-scan": (ROOT / "tests" / "submissions" / "09-selective-scan" / "wrong_scan_python_loop.py")
              .read_text().partition("# %% parallel-scan")[2].strip() + "\n"}
-SCAN_OUT_OF_SIGHT = {"parallel-scan": (ROOT / "tests" / "submissions" / "07-selective-scan" /
+SCAN_OUT_OF_SIGHT = {"parallel-scan": (ROOT / "tests" / "submissions" / "09-selective-scan" /
                                        "wrong_scan_loop_out_of_sight.py").read_text().partition("# %% parallel-scan")[2]}
 # Class 3: ways to fool an observer: rewrite it where the student's code runs (it judges in the grader only).
 PATCH_OBSERVER = (
@@ -132,7 +132,7 @@ PRINT_LEAKS = (
 
 def attacks(port: int = 9):
     """student id -> (assignment, notebook or raw bytes or None, expected status, expected score)."""
-    h, m, s7 = "08-hybrids", "01-matmul", "07-selective-scan"
+    h, m, s7 = "10-hybrids", "04-matmul", "09-selective-scan"
     patched_bodies = {
         "layer-pattern": "import builtins\n"
         "def layer_pattern(n_layers, attention_every):\n"
@@ -142,7 +142,7 @@ def attacks(port: int = 9):
     }
     steal = {"layer-pattern": WRONG_PATTERN["layer-pattern"] + (
         "\nimport glob, json, sqlite3\n"
-        f"for path in glob.glob('/work/**/solutions/08-hybrids/*.ipynb', recursive=True) + [{str(ROOT / 'solutions' / '08-hybrids' / 'hybrids.ipynb')!r}]:\n"
+        f"for path in glob.glob('/work/**/solutions/10-hybrids/*.ipynb', recursive=True) + [{str(ROOT / 'solutions' / '10-hybrids' / 'hybrids.ipynb')!r}]:\n"
         "    try:\n        cells = json.load(open(path))['cells']\n    except OSError:\n        continue\n"
         "    for cell in cells:\n"
         "        if 'def layer_pattern' in ''.join(cell['source']):\n"
@@ -164,7 +164,7 @@ def attacks(port: int = 9):
         cell.metadata.nbgrader.update(grade=True, points=500)
     wrong_kernel = notebook(h)
     wrong_kernel.metadata.kernelspec = {"name": "julia-1.9", "display_name": "Julia", "language": "julia"}
-    r = "04-resnet"
+    r = "03-resnet"
     cases = {}
     for name, hide in HIDE_FAILURES.items():
         cases[f"hide-{name}-class"] = (r, notebook(r, WRONG_BLOCK, before="from torch import nn\n" + hide), "ok", BELOW)
@@ -382,7 +382,7 @@ def test_nothing_hidden_reaches_a_student(batch):
         leaked = [line for line in secrets if line in text]
         assert not leaked, f"{name} shows hidden test lines: {leaked[:2]}"
         assert LEAK_MARK not in text, f"{name} shows what a cell printed after the hidden tests ran"
-    huge = batch["out"] / "feedback" / "huge-output" / "08-hybrids.html"
+    huge = batch["out"] / "feedback" / "huge-output" / "10-hybrids.html"
     assert huge.stat().st_size < 2_000_000
 
 
@@ -391,15 +391,15 @@ def test_snooping_code_finds_no_test_to_read(batch):
 
     The instructor's log keeps the student's exception message whole: it holds what the snooping found.
     """
-    log = (batch["out"] / "logs" / "snoop-exception-message" / "01-matmul.log").read_text()
+    log = (batch["out"] / "logs" / "snoop-exception-message" / "04-matmul.log").read_text()
     assert "FAIL test-tiled-matmul-shapes (run by the grader) ValueError:" in log  # the snoop's report
     assert "np.arange(6.0).reshape(2, 3)" not in log and "BEGIN HIDDEN" not in log
 
 
 def test_feedback_shows_outputs_from_before_the_hidden_tests(batch):
-    page = (batch["out"] / "feedback" / "correct-with-warnings" / "08-hybrids.html").read_text()
+    page = (batch["out"] / "feedback" / "correct-with-warnings" / "10-hybrids.html").read_text()
     assert "noise on stderr" in page  # printed before any test ran
-    assert "outputs not shown" in (batch["out"] / "feedback" / "snoop-print-later" / "01-matmul.html").read_text()
+    assert "outputs not shown" in (batch["out"] / "feedback" / "snoop-print-later" / "04-matmul.html").read_text()
 
 
 def test_feedback_and_export_commands_rewrite_from_the_graded_folder(batch, tmp_path):
@@ -430,14 +430,14 @@ def test_a_rerun_grades_only_what_is_missing_or_changed(batch, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(batch["out"], out)
     results = out / "results"
-    (results / "honest-wrong" / "08-hybrids.json").unlink()  # as if killed before this one finished
-    (results / "sys-exit" / "08-hybrids.json").write_text('{"truncated')  # a torn write
-    changed = batch["folder"] / "submissions" / "honest-solution" / "08-hybrids" / "hybrids.ipynb"
+    (results / "honest-wrong" / "10-hybrids.json").unlink()  # as if killed before this one finished
+    (results / "sys-exit" / "10-hybrids.json").write_text('{"truncated')  # a torn write
+    changed = batch["folder"] / "submissions" / "honest-solution" / "10-hybrids" / "hybrids.ipynb"
     original = changed.read_bytes()
-    changed.write_bytes(nbformat.writes(notebook("08-hybrids", WRONG_PATTERN)).encode())
+    changed.write_bytes(nbformat.writes(notebook("10-hybrids", WRONG_PATTERN)).encode())
     try:
         run = subprocess.run([*GRADER, "autograde", str(batch["folder"] / "submissions"), "--out", str(out),
-                              "--jobs", "2", "--timeout", "8", "--memory", "2048", "--assignment", "08-hybrids"],
+                              "--jobs", "2", "--timeout", "8", "--memory", "2048", "--assignment", "10-hybrids"],
                              capture_output=True, text=True, cwd=ROOT)
     finally:
         changed.write_bytes(original)
@@ -453,7 +453,7 @@ def test_a_zip_from_an_lms_grades_like_the_folder(batch, tmp_path):
     archive = tmp_path / "download.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         for student in ("honest-solution", "honest-wrong"):
-            path = batch["folder"] / "submissions" / student / "08-hybrids" / "hybrids.ipynb"
+            path = batch["folder"] / "submissions" / student / "10-hybrids" / "hybrids.ipynb"
             zipped.write(path, f"{student.replace('-', '')}_12345_67890_hybrids.ipynb")
         zipped.writestr("../../escape_hybrids.ipynb", "{}")  # a hostile name: read, never extracted
     out = tmp_path / "out"

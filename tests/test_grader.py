@@ -15,7 +15,7 @@ from grader.planted import answered_notebook, build_notebook, parse, solution_an
 from grader.release import leaked_lines, stale_notebooks
 from grader.notebooks import read_notebook
 
-ASSIGNMENT = "01-matmul"
+ASSIGNMENT = "04-matmul"
 ODD_NOTEBOOK = "could not be read as a notebook"  # valid JSON, but not nbformat's
 GRADER = Path(sys.executable).parent / "grader"
 
@@ -31,18 +31,18 @@ def run_grader(*args, cwd):
 
 
 def test_check_solution_scores_full_marks(course):
-    result = run_grader("check", "solutions/01-matmul/matmul.ipynb", cwd=course.root)
+    result = run_grader("check", "solutions/04-matmul/matmul.ipynb", cwd=course.root)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[-1] == "score: 10 / 10"
-    assert len(lines) == 1 + 5 and all(line.startswith("pass  test-") for line in lines[:-1])
+    assert lines[-1] == "score: 12 / 12"
+    assert len(lines) == 1 + 6 and all(line.startswith("pass  test-") for line in lines[:-1])
 
 
 def test_check_released_notebook_scores_zero(course):
-    result = run_grader("check", "exercises/01-matmul/matmul.ipynb", cwd=course.root)
+    result = run_grader("check", "exercises/04-matmul/matmul.ipynb", cwd=course.root)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[-1] == "score: 0 / 10"
+    assert lines[-1] == "score: 0 / 12"
     assert all("NotImplementedError" in line for line in lines[:-1])
 
 
@@ -74,7 +74,7 @@ def test_check_notebook_outside_its_folder_is_found_by_name(course, tmp_path, ca
     copy = tmp_path / "matmul.ipynb"
     copy.write_text((course.exercises / ASSIGNMENT / "matmul.ipynb").read_text())
     assert main(["check", str(copy)]) == 0
-    assert capsys.readouterr().out.strip().splitlines()[-1] == "score: 0 / 10"
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "score: 0 / 12"
 
 
 def test_check_unrecognised_notebook_name(course, tmp_path, capsys):
@@ -143,13 +143,13 @@ def test_verify_reports_and_check_scores_a_planted_answer_the_same(course, tmp_p
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[-1] == "verify: all checks passed"
-    assert any(line.startswith("ok    01-matmul: solution scores full marks") for line in lines)
+    assert any(line.startswith("ok    04-matmul: solution scores full marks") for line in lines)
     planted = parse(course.planted_submissions / ASSIGNMENT / "wrong_tiled_transposed_block.py")
     path = tmp_path / "matmul.ipynb"
     nbformat.write(build_notebook(course, ASSIGNMENT, planted), str(path))
     checked = run_grader("check", str(path), cwd=course.root).stdout.strip().splitlines()[-1]
     line = next(line for line in lines if planted.path.name in line)
-    assert checked == "score: 5 / 10" and "(5 / 10)" in line, (checked, line)
+    assert checked == "score: 5 / 12" and "(5 / 12)" in line, (checked, line)
 
 
 def submission_with(course, grade_id, code, tmp_path):
@@ -164,7 +164,7 @@ def test_check_reports_an_endless_loop_as_a_timeout(course, tmp_path, capsys):
     assert main(["check", str(path), "--timeout", "2"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert "TimeoutError: the cell ran longer than the 2 s limit" in lines[0]
-    assert lines[-2:] == ["status: timeout", "score: 8 / 10"]
+    assert lines[-2:] == ["status: timeout", "score: 10 / 12"]
 
 
 def test_check_explains_a_dead_kernel(course, tmp_path, capsys):
@@ -189,12 +189,12 @@ def test_harmless_stderr_output_does_not_cost_marks(course, tmp_path, capsys):
     answer = solution_answers(course, ASSIGNMENT)["tiled-matmul"]
     path = submission_with(course, "tiled-matmul", answer + noisy_wrapper, tmp_path)
     assert main(["check", str(path)]) == 0
-    assert capsys.readouterr().out.strip().splitlines()[-1] == "score: 10 / 10"
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "score: 12 / 12"
 
 
 def test_check_without_a_sandbox_grades_the_same(course):
     """Where bubblewrap is missing (macOS, some containers), `grader check` runs the learner's code unsandboxed."""
     from grader.grading import check_notebook, format_report
 
-    outcome = check_notebook(course, course.notebook("08-hybrids"), use_sandbox=False)
+    outcome = check_notebook(course, course.notebook("10-hybrids"), use_sandbox=False)
     assert format_report(outcome)[-1] == "score: 10 / 10"

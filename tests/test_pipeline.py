@@ -15,14 +15,14 @@ from grader.notebooks import nbgrader_meta
 from grader.report import Outcome, TestResult
 from grader.sanitize import restore_nbgrader_cells
 
-NOTEBOOKS = {"matmul": "01-matmul", "hybrids": "08-hybrids"}
+NOTEBOOKS = {"matmul": "04-matmul", "hybrids": "10-hybrids"}
 
 
 # -- collect ----------------------------------------------------------------------------
 
 def test_lms_file_names_give_student_and_assignment():
-    assert zip_key("jsmith_1234_5678_matmul.ipynb", NOTEBOOKS) == ("jsmith", "01-matmul")
-    assert zip_key("top/jsmith/08-hybrids/hybrids.ipynb", NOTEBOOKS) == ("jsmith", "08-hybrids")
+    assert zip_key("jsmith_1234_5678_matmul.ipynb", NOTEBOOKS) == ("jsmith", "04-matmul")
+    assert zip_key("top/jsmith/10-hybrids/hybrids.ipynb", NOTEBOOKS) == ("jsmith", "10-hybrids")
     assert zip_key("notes_matmul.txt.ipynb", NOTEBOOKS) is None
 
 
@@ -30,7 +30,7 @@ def test_a_name_pattern_reads_flat_zips(course, tmp_path):
     import re
 
     pattern = re.compile(r"(?P<student_id>[a-z]+)--(?P<file_id>\w+)\.ipynb")
-    assert zip_key("ada--matmul.ipynb", NOTEBOOKS, pattern) == ("ada", "01-matmul")
+    assert zip_key("ada--matmul.ipynb", NOTEBOOKS, pattern) == ("ada", "04-matmul")
     assert zip_key("ada--essay.ipynb", NOTEBOOKS, pattern) is None
     archive = tmp_path / "class.zip"
     notebook = nbformat.writes(nbformat.v4.new_notebook())
@@ -38,10 +38,10 @@ def test_a_name_pattern_reads_flat_zips(course, tmp_path):
         zipped.writestr("ada--matmul.ipynb", notebook)
         zipped.writestr("bob--hybrids.ipynb", notebook)
         zipped.writestr("bob--matmul.txt", "not a notebook")
-    found = collect(course, archive, tmp_path / "submitted", ["01-matmul", "08-hybrids"],
+    found = collect(course, archive, tmp_path / "submitted", ["04-matmul", "10-hybrids"],
                     name_pattern=pattern.pattern)
-    assert [(s.student, s.assignment) for s in found] == [("ada", "01-matmul"), ("bob", "08-hybrids")]
-    assert (tmp_path / "submitted" / "ada" / "01-matmul" / "matmul.ipynb").read_text() == notebook
+    assert [(s.student, s.assignment) for s in found] == [("ada", "04-matmul"), ("bob", "10-hybrids")]
+    assert (tmp_path / "submitted" / "ada" / "04-matmul" / "matmul.ipynb").read_text() == notebook
 
 
 @pytest.mark.parametrize("pattern, message", [("(unclosed", "not a valid regular expression"),
@@ -51,7 +51,7 @@ def test_a_bad_name_pattern_is_a_clear_error(course, tmp_path, pattern, message)
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("ada--matmul.ipynb", "{}")
     with pytest.raises(GraderError, match=message):
-        collect(course, archive, tmp_path / "submitted", ["01-matmul"], name_pattern=pattern)
+        collect(course, archive, tmp_path / "submitted", ["04-matmul"], name_pattern=pattern)
 
 
 # -- sanitize -----------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def test_feedback_shows_visible_tests_and_withholds_the_rest(tmp_path):
     verdicts, _ = judge(executed, source)
     release = copy.deepcopy(source)
     release.cells[1].source = "assert f(1) == 1\n"
-    outcome = Outcome(Submission("ada", "01-matmul", "matmul", None), "ok", 1.0,
+    outcome = Outcome(Submission("ada", "04-matmul", "matmul", None), "ok", 1.0,
                       [TestResult("test-f", 0.0, 2.0, verdicts["test-f"].message)])
     page = feedback_html(executed.notebook, release, outcome)
     assert "assert f(1) == 1" in page and "a hidden test failed" in page
