@@ -100,6 +100,7 @@ class Call:
     short: str  # the function's own name: matmul, __matmul__
     shapes: tuple  # the shapes of its array operands, watched or not
     product_of_blocks: bool
+    made: tuple = ()  # the shapes of the arrays it made
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,10 @@ class Observer:
         """The largest dimension of any operand of any product (0 if there was none)."""
         return max((max(shape, default=1) for c in self.products() for shape in c.shapes), default=0)
 
+    def largest_made(self) -> int:
+        """The number of elements of the largest array any operation made (0 if none)."""
+        return max((math.prod(shape) for c in self.calls for shape in c.made), default=0)
+
     def called(self, *fragments: str) -> list[str]:
         """Names of the functions called that contain any of the fragments (e.g. "scaled_dot_product")."""
         return sorted({c.name for c in self.calls if any(f in c.name for f in fragments)})
@@ -178,9 +183,12 @@ class Observer:
         raw = frozenset().union(*(n.raw for n in nodes))
         blocks = {n.block_of for n in nodes}
         product_of_blocks = short in PRODUCTS and len(nodes) >= 2 and None not in blocks and len(blocks) > 1
-        self.calls.append(Call(name, short, shapes, product_of_blocks))
-
-        result = function(*real_args, **real_kwargs)
+        result = None
+        try:
+            result = function(*real_args, **real_kwargs)
+        finally:  # written down even when it fails: the attempt was made
+            made = tuple(tuple(int(n) for n in a.shape) for a in _arrays_in(result))
+            self.calls.append(Call(name, short, shapes, product_of_blocks, made))
 
         if short in EXPORTS or (short not in SHAPE_ONLY and _is_plain(result)):
             if isinstance(result, np.generic) or _is_tensor(result) or isinstance(result, np.ndarray):
