@@ -67,8 +67,7 @@ def verify_assignment(course: Course, assignment: str, result: Verification, job
         planted = planted_submissions(course, assignment)
         notebooks = {"solution": source, "released": course.exercises / assignment / source.name}
         notebooks.update({p.label: build_notebook(course, assignment, p) for p in planted})
-        # Twice as many kernels as cores: a kernel spends much of its life starting and waiting for the grader.
-        reports = grade_notebooks(course, assignment, notebooks, out=out, jobs=jobs or 2 * (os.cpu_count() or 1),
+        reports = grade_notebooks(course, assignment, notebooks, out=out, jobs=jobs or os.cpu_count() or 1,
                                   use_sandbox=sandbox.available()[0])
     result.planted[assignment], result.reports[assignment] = planted, reports
 

@@ -1,8 +1,8 @@
 """Watched values: stand-ins for arrays and tensors whose every operation is carried out, and seen, by the grader.
 
 Some hidden tests must know *how* a student's function computes, not only what
-it returns: exercise 04 may multiply blocks but never whole matrices, 05 may
-not call PyTorch's fused attention.  Watching from inside the student's kernel
+it returns: exercise 04-matmul may multiply blocks but never whole matrices,
+05-attention may not call PyTorch's fused attention.  Watching from inside the student's kernel
 cannot be trusted (the student's code can change anything there), so such a
 test passes stand-ins that hold no values at all.  Every operation on one (an
 operator, a method, a NumPy or torch function of it, indexing) goes to the
