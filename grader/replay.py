@@ -66,10 +66,15 @@ def _defined_names(sources: tuple[str, ...]) -> tuple[list[str], list[str]]:
 
 
 def imported_modules(notebook) -> list[str]:
-    """Top-level modules the source notebook imports (the harness loads them before student code)."""
+    """Modules the source notebook's set-up and answer cells import (the harness loads them before student code).
+
+    Test cells do not count: they run in the grader, which imports what they need itself.  (A test that must run
+    in the kernel imports its modules there when it runs.)  So a NumPy exercise whose tests compare with torch
+    never pays for torch in the kernel.
+    """
     names = set()
     for cell in notebook.cells:
-        if cell.cell_type != "code":
+        if cell.cell_type != "code" or nbgrader_meta(cell).get("grade"):
             continue
         try:
             with _PARSING:
