@@ -31,7 +31,8 @@ sight, so a test forbids exports of raw inputs (`leaks`).
 A watched value may use the array functions of NumPy and torch (operators,
 indexing, methods, `numpy.*`, `torch.*`, `torch.nn.functional.*`,
 `torch.linalg.*`), never anything that reads or writes files, draws random
-numbers or changes the library's settings; integer arguments and results are
+numbers, changes the library's settings or reaches memory the values do not
+own (`as_strided`, `empty_like`); integer arguments and results are
 bounded, so the student's code cannot make the grader allocate without limit.
 """
 
@@ -55,14 +56,17 @@ PIECES = {"__getitem__", "astype", "copy", "clone", "pad", "ascontiguousarray", 
           "double", "half", "T", "mT", "transpose", "swapaxes", "permute", "reshape", "view", "squeeze", "unsqueeze",
           "expand_dims", "narrow", "type_as", "__array__", "numpy", "asarray", "array", "ravel", "flatten"}
 # Functions of an operand's shape and dtype only, not of its values.
-SHAPE_ONLY = {"zeros_like", "ones_like", "empty_like", "full_like", "new_zeros", "new_ones", "new_empty", "new_full",
+SHAPE_ONLY = {"zeros_like", "ones_like", "full_like", "new_zeros", "new_ones", "new_full",
               "shape", "ndim", "size", "dim", "numel", "result_type", "stride", "is_contiguous", "element_size",
               "nbytes", "itemsize", "is_floating_point", "is_complex", "get_device", "dtype", "device", "strides"}
 # Reading values out into the student's kernel.
 EXPORTS = {"__array__", "tolist", "item", "numpy", "__float__", "__int__", "__index__", "__bool__", "__complex__",
            "tobytes", "data_ptr"}
-# Words no permitted function name contains: files, randomness, settings, autograd, internals.
-DENIED = ("save", "load", "file", "dump", "memmap", "txt", "genfrom", "fromregex", "frombuffer", "seed", "rand",
+# Words no permitted function name contains: files, randomness, settings, autograd, internals, and memory the
+# values do not own (as_strided and friends read past an array's end; empty_like hands out uninitialised memory,
+# which may hold what the grader freed before).
+DENIED = ("strided", "empty", "field", "ctypes", "base", "unsafe",
+          "save", "load", "file", "dump", "memmap", "txt", "genfrom", "fromregex", "frombuffer", "seed", "rand",
           "normal_", "uniform_", "bernoulli", "multinomial", "poisson", "dropout", "set_", "print", "compile", "jit",
           "hub", "register", "backend", "cuda", "mps", "thread", "determin", "storage", "share_memory", "pin_memory",
           "apply_", "map_", "map2_", "distributed", "library", "utils", "testing", "backward", "grad", "hook",
