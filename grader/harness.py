@@ -6,7 +6,9 @@ Loaded at kernel start, before any student cell (ipykernel's exec_lines).
   each call to a student's function, class or object here, as a request file
   that the grader pickled; the call runs, and its result goes back through
   `codec` (never pickle) as plain values, tensors, or handles on objects that
-  stay here.  The test's source never comes here.
+  stay here.  The test's source never comes here.  A watched value a test
+  passes (watched.py) holds no values here: each operation on it asks the
+  grader over the same connection (_ask_grader), and the grader answers.
 * For a test that cannot run in the grader (it passes a lambda or a tensor
   subclass), the test cell runs here.  IPython's pre/post_run_cell events then
   put back what the student's cells may have replaced (builtins, the modules
