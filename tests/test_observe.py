@@ -6,6 +6,7 @@ The verdicts must agree, and the kernel never holds the watched values.
 """
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,7 +179,7 @@ else:
     raise AssertionError("not refused")
 '''
     assert judge(source) == "passed"
-    assert not list(tmp_path.glob("**/stolen.npy"))
+    assert not Path("stolen.npy").exists(), "the refused np.save wrote a file"
 
 
 @pytest.mark.parametrize("name", ["numpy.save", "numpy.load", "torch.save", "numpy.ndarray.tofile", "os.system",
