@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .watched import Watched, make
+from .watched import Watched, leaves, make
 
 # Functions that multiply their operands together (elementwise products count: a broadcast product is a product).
 PRODUCTS = {"matmul", "__matmul__", "__rmatmul__", "dot", "vdot", "inner", "outer", "einsum", "tensordot", "mm",
@@ -177,10 +177,10 @@ class Observer:
         if op != "call":
             raise TypeError(f"unknown operation on a watched value: {op!r}")
         function, short = _resolve(name)
-        watched = list(_watched_in((args, kwargs)))
+        watched = [w for w in leaves((args, kwargs)) if isinstance(w, Watched)]
         nodes = [self._node(w) for w in watched]
         real_args, real_kwargs = _unwrap(self, args), _unwrap(self, dict(kwargs))
-        arrays = list(_arrays_in((real_args, real_kwargs)))
+        arrays = _arrays_in((real_args, real_kwargs))
         _check_size(name, (args, kwargs), max((tuple(a.shape) for a in arrays), key=math.prod, default=()))
         shapes = tuple(tuple(int(n) for n in a.shape) for a in arrays)
         sources = frozenset().union(*(n.sources for n in nodes))
@@ -306,26 +306,8 @@ def _is_tensor(value) -> bool:
     return torch is not None and isinstance(value, torch.Tensor)
 
 
-def _watched_in(value):
-    if isinstance(value, Watched):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _watched_in(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _watched_in(item)
-
-
-def _arrays_in(value):
-    if isinstance(value, np.ndarray) or _is_tensor(value):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _arrays_in(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _arrays_in(item)
+def _arrays_in(value) -> list:
+    return [a for a in leaves(value) if isinstance(a, np.ndarray) or _is_tensor(a)]
 
 
 def _integers(value, depth=0):

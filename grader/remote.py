@@ -44,7 +44,7 @@ import numpy as np
 from . import codec
 from .notebooks import nbgrader_meta, one_line
 from .harness import CALLBACK, random_states, set_random_states
-from .watched import Watched
+from .watched import Watched, leaves as leaf_values
 from .replay import copy_into, failing_line, student_exception, student_names, test_namespace
 
 # Trusted test code of several submissions runs in threads of one process: one runs at a time, and each
@@ -171,7 +171,7 @@ class Session:
                 if not isinstance(args, list) or not isinstance(kwargs, dict) or any(
                         not isinstance(k, str) for k in kwargs):
                     raise TypeError("malformed arguments")
-                opaque = next((a for a in _flat((args, kwargs)) if isinstance(a, codec.Opaque)), None)
+                opaque = next((a for a in leaf_values((args, kwargs)) if isinstance(a, codec.Opaque)), None)
                 if opaque is not None:
                     raise TypeError(f"a {opaque.type_name} cannot be passed to an operation on a watched value")
                 answer = {"value": owner._perform(int(tree["by"]), str(tree["op"]), str(tree["name"]), args, kwargs)}
@@ -410,8 +410,9 @@ def _torch_function():
         if name == "__get__":
             name = "get " + getattr(getattr(func, "__self__", None), "__name__", "")
         if name not in METADATA:
-            for value in _tensors_in((args, kwargs)):
-                value._load()
+            for value in leaf_values((args, kwargs)):
+                if isinstance(value, remote_tensor_class()):
+                    value._load()
         with torch._C.DisableTorchFunctionSubclass():
             result = func(*args, **(kwargs or {}))
         target = args[0] if args else None
@@ -428,17 +429,6 @@ def _torch_function():
 METADATA = {"get shape", "get dtype", "get device", "get requires_grad", "get grad", "get is_leaf", "get ndim",
             "get layout", "get grad_fn", "get names", "size", "dim", "numel", "nelement", "element_size",
             "is_floating_point", "is_complex", "ndimension", "requires_grad_", "__len__", "__repr__", "__format__"}
-
-
-def _tensors_in(value):
-    if isinstance(value, remote_tensor_class()):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _tensors_in(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _tensors_in(item)
 
 
 # requires_grad_ and friends end in "_" too; the setters (`p.grad = ...`, `p.data = ...`) are not written back.
@@ -528,17 +518,6 @@ class RemoteTests:
                 return RemoteResult("failed", one_line(f"{type(error).__name__}: {_text(error)}"), type(error).__name__,
                                     failing_line(error, filename))
         return RemoteResult("passed")
-
-
-def _flat(value):
-    if isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _flat(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _flat(item)
-    else:
-        yield value
 
 
 def _text(error: BaseException) -> str:

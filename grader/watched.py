@@ -204,7 +204,7 @@ class WatchedTensor(Watched):
         torch = sys.modules["torch"]
         name = torch.overrides.resolve_name(func) or f"torch.{getattr(func, '__name__', '?')}"
         kwargs = kwargs or {}
-        owner = next((a for a in _flatten((args, kwargs)) if isinstance(a, Watched)), None)
+        owner = next((a for a in leaves((args, kwargs)) if isinstance(a, Watched)), None)
         in_place = name.endswith("_") or name.rpartition(".")[2] in ("__setitem__", "__iadd__", "__isub__", "__imul__",
                                                                     "__itruediv__", "__ipow__")
         if in_place and args and isinstance(args[0], torch.Tensor):
@@ -215,13 +215,14 @@ class WatchedTensor(Watched):
         return owner._call(name, *args, **kwargs)
 
 
-def _flatten(value):
+def leaves(value):
+    """Everything inside nested lists, tuples and dicts (dict values), in order; the grader uses it too."""
     if isinstance(value, (list, tuple)):
         for item in value:
-            yield from _flatten(item)
+            yield from leaves(item)
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _flatten(item)
+            yield from leaves(item)
     else:
         yield value
 
