@@ -7,24 +7,26 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: help venv browser sandbox book test lab release verify bench clean
+.PHONY: help venv browser sandbox book test lab lab-instructor release verify bench clean
 
 help:
 	@echo "make book    set up .venv and build the site into _build/html"
 	@echo "make test    run the whole test suite (installs Chromium first: make browser)"
 	@echo "make browser install headless Chromium (Debian package, needs root) for the site test"
 	@echo "make sandbox install bubblewrap (Debian package, needs root): grader autograde's sandbox"
-	@echo "make lab     open JupyterLab (chapters open as notebooks)"
+	@echo "make lab     open JupyterLab (chapters open as notebooks; Validate runs grader check)"
+	@echo "make lab-instructor  the same with nbgrader's instructor panels (formgrader, Create Assignment)"
 	@echo "make release regenerate exercises/ from solutions/"
 	@echo "make verify  check every exercise against its solution and planted wrong submissions"
 	@echo "make bench   print benchmark ratios (speed targets are checked here, not in tests)"
 
-# Re-install whenever pyproject.toml changes.
-$(STAMP): pyproject.toml
+# Re-install whenever pyproject.toml or the JupyterLab settings change.
+$(STAMP): pyproject.toml $(wildcard jupyter/*.json)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
+	$(BIN)/python -m grader.lab >/dev/null  # the course's JupyterLab settings (jupyter/README.md)
 	touch $(STAMP)
 
 # The test-only packages (pytest, hypothesis, playwright...): the `test` extra, for `make test` only.
@@ -60,10 +62,20 @@ book: $(STAMP)
 test: $(TEST_STAMP) browser sandbox
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-# Jupytext (installed with the course) opens chapters/*.md as notebooks; nbgrader's
-# assignment extensions come enabled with the nbgrader package.
+# The learner's JupyterLab (settings in jupyter/, installed with the course): chapters open as
+# notebooks, nbgrader's Validate button runs `grader check`, and a terminal finds `grader`
+# (the venv first on PATH; a plain shell, because a login shell would reset PATH from /etc/profile).
+# As root (containers, cloud notebooks) Jupyter refuses to start without --allow-root.
+LAB := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab \
+	--ServerApp.terminado_settings='{"shell_command": ["$(or $(wildcard /bin/bash),/bin/sh)"]}' \
+	$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab
+	$(LAB)
+
+# The same, with nbgrader's instructor panels (formgrader, Create Assignment) shown.
+lab-instructor: $(STAMP)
+	JUPYTER_CONFIG_PATH="$(abspath jupyter/instructor)" $(LAB)
 
 release: $(STAMP)
 	$(BIN)/grader release
