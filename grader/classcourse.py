@@ -1,8 +1,10 @@
 """The grading folder: an nbgrader course (source/, release/, submitted/, autograded/, gradebook.db) plus ours.
 
 Ours are results/<student>/<assignment>.json (written last: its presence means
-"graded"), logs/, feedback/ and grades.csv.  `nbgrader export` and formgrader
-read the same folder through the nbgrader_config.py written here.
+"graded"), logs/, feedback/ and grades.csv.  `nbgrader export`, formgrader and
+nbgrader's feedback read the same folder through the nbgrader_config.py written
+here (a relative root; nbgrader's export goes to nbgrader_grades.csv; its
+feedback never shows a hidden test: nbgrader_plugins.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,26 @@ from .notebooks import read_notebook
 from .workspace import Workspace
 
 
+NBGRADER_CONFIG = """\
+# Written by `grader autograde`: nbgrader's own tools (formgrader, nbgrader export,
+# nbgrader generate_feedback) work on this folder, wherever it is moved.
+import os
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import GetGrades
+
+from grader.nbgrader_plugins import ReleasedTestsOnly
+
+c = get_config()  # noqa: F821 (given by nbgrader)
+c.CourseDirectory.course_id = "course"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+# grades.csv is grader's (with status, seconds and one column per test): nbgrader export writes its own file.
+c.ExportPlugin.to = "nbgrader_grades.csv"
+# Feedback pages from nbgrader show a test cell only as the released exercise shows it: never a hidden test.
+c.GenerateFeedback.preprocessors = [ReleasedTestsOnly, GetGrades, CSSHTMLHeaderPreprocessor]
+"""
+
+
 class ClassCourse:
     def __init__(self, course: Course, out: Path, limits: sandbox.Limits):
         self.course, self.root, self.limits = course, Path(out).resolve(), limits
@@ -28,10 +50,7 @@ class ClassCourse:
     def prepare(self, assignments: list[str]) -> None:
         """Release each assignment into the folder (again only when its source changed)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / "nbgrader_config.py").write_text(
-            "# Written by the grader: lets `nbgrader export` and formgrader read this gradebook.\n"
-            "c = get_config()  # noqa\nc.CourseDirectory.course_id = 'course'\n"
-            f"c.CourseDirectory.root = {str(self.root)!r}\n")
+        (self.root / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
         for assignment in assignments:
             workspace = Workspace(self.course, assignment, self.root)
             marker = self.root / "source" / assignment / ".generated"

@@ -95,6 +95,10 @@ class Autograde:
                             help=f"MB of address space per sandboxed process (default {DEFAULTS.memory_mb})")
         parser.add_argument("--force", action="store_true", help="grade again what is already graded")
         parser.add_argument("--name-pattern", help="regexp with (?P<student_id>) and (?P<file_id>) for flat zips")
+        parser.add_argument("--deadline", type=_deadline, help="due date, ISO 8601 (e.g. 2026-12-01T17:00, UTC "
+                            "unless an offset is given): grades.csv and the gradebook say how late each submission is")
+        parser.add_argument("--late-penalty", choices=("none", "zero"), default="none",
+                            help="nbgrader's late-submission policy for work after --deadline (default: none)")
         parser.add_argument("--unsafe-no-sandbox", action="store_true",
                             help="run student code without a sandbox (only for code you trust)")
 
@@ -113,7 +117,8 @@ class Autograde:
         submissions = collect(course, args.submissions, out / "submitted", assignments, args.name_pattern)
         if not submissions:
             raise GraderError(f"no submissions found in {args.submissions}")
-        grader = Pipeline(course, out, limits, args.jobs, force=args.force, use_sandbox=ok, progress=True)
+        grader = Pipeline(course, out, limits, args.jobs, force=args.force, use_sandbox=ok, progress=True,
+                          deadline=args.deadline, late_penalty=args.late_penalty)
         outcomes = grader.run(submissions)
         reused = sum(o.reused for o in outcomes)
         counts = {}
@@ -126,6 +131,17 @@ class Autograde:
             print(f"grader: could not grade {failed.student}/{failed.assignment} (an error in the grader: see "
                   f"{out / 'logs' / failed.student / (failed.assignment + '.error.log')}); rerun to retry", file=sys.stderr)
         return 1 if grader.failures else 0
+
+
+def _deadline(text: str):
+    """ISO 8601 -> naive UTC, as nbgrader's gradebook keeps times."""
+    import datetime as dt
+
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date and time: {text!r} (e.g. 2026-12-01T17:00)") from None
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 class GradedFolder:

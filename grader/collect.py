@@ -7,10 +7,14 @@ student is what comes before the first underscore and the notebook what the
 name ends with; or give nbgrader zip_collect's `named_regexp`, with groups
 (?P<student_id>...) and (?P<file_id>...), as name_pattern.  A zip's entries
 are read into memory: no path from a zip ever touches the disk.
+
+Each submission's time is nbgrader's `timestamp.txt` beside the notebook where
+there is one, else the zip entry's time, else the file's modification time (UTC).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import zipfile
@@ -31,6 +35,7 @@ class Submission:
     assignment: str
     notebook: str  # the assignment's notebook name, without .ipynb
     path: Path | None  # None: missing
+    timestamp: dt.datetime | None = None  # when it was submitted (UTC, naive: as nbgrader's gradebook keeps it)
 
 
 def collect(course: Course, source: Path, into: Path, assignments: list[str] | None = None,
@@ -54,20 +59,34 @@ def collect(course: Course, source: Path, into: Path, assignments: list[str] | N
     else:
         raise GraderError(f"{source} is neither a folder nor a zip file")
     submissions = []
-    for (student, assignment), content in sorted(found.items()):
+    for (student, assignment), (content, timestamp) in sorted(found.items()):
         if not STUDENT_ID.match(student):
             logging.getLogger("grader").warning("skipping unusable student id %r", student)
             continue
         notebook = course.notebook(assignment).stem
         if content is None:
-            submissions.append(Submission(student, assignment, notebook, None))
+            submissions.append(Submission(student, assignment, notebook, None, timestamp))
             continue
         target = into / student / assignment / f"{notebook}.ipynb"
         data = content.read_bytes() if isinstance(content, Path) else content
         if not target.exists() or target.read_bytes() != data:
             write_atomically(target, data)
-        submissions.append(Submission(student, assignment, notebook, target))
+        submissions.append(Submission(student, assignment, notebook, target, timestamp))
     return submissions
+
+
+def parse_timestamp(text: str) -> dt.datetime | None:
+    """nbgrader's timestamp.txt ("2026-11-30 17:02:11.123456 UTC", or ISO 8601) as naive UTC; None if unreadable."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc(text.strip()).replace(tzinfo=None)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def _utc(seconds: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).replace(tzinfo=None)
 
 
 def _from_folder(source: Path, notebooks: dict[str, str]) -> dict:
@@ -76,13 +95,19 @@ def _from_folder(source: Path, notebooks: dict[str, str]) -> dict:
         for notebook, assignment in notebooks.items():
             path = student_dir / assignment / f"{notebook}.ipynb"
             if (student_dir / assignment).is_dir() or path.exists():
-                found[(student_dir.name, assignment)] = path if path.exists() else None
+                stamp = student_dir / assignment / "timestamp.txt"
+                timestamp = parse_timestamp(stamp.read_text(errors="replace")[:100]) if stamp.is_file() else None
+                if timestamp is None and path.exists():
+                    timestamp = _utc(path.stat().st_mtime)
+                found[(student_dir.name, assignment)] = (path if path.exists() else None, timestamp)
     return found
 
 
 def _from_zip(source: Path, notebooks: dict[str, str], pattern: re.Pattern | None) -> dict:
     found = {}
     with zipfile.ZipFile(source) as archive:
+        stamps = {info.filename.rsplit("/", 1)[0]: info for info in archive.infolist()
+                  if info.filename.endswith("/timestamp.txt") and info.file_size < 200}
         for info in archive.infolist():
             name = info.filename
             if info.is_dir() or not name.endswith(".ipynb") or "__MACOSX" in name:
@@ -92,7 +117,9 @@ def _from_zip(source: Path, notebooks: dict[str, str], pattern: re.Pattern | Non
                 continue
             key = zip_key(name, notebooks, pattern)
             if key is not None:
-                found[key] = archive.read(info)
+                stamp = stamps.get(name.rsplit("/", 1)[0]) if "/" in name else None
+                timestamp = parse_timestamp(archive.read(stamp).decode(errors="replace")) if stamp else None
+                found[key] = (archive.read(info), timestamp or dt.datetime(*info.date_time))
     return found
 
 

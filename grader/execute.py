@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -297,5 +298,13 @@ def execute(notebook, workdir: Path, harness_config: dict, limits: sandbox.Limit
     result.seconds = time.monotonic() - start
     log = workdir / "kernel.log"
     if log.exists():
-        result.kernel_log = log.read_text(errors="replace")[-2000:]
+        result.kernel_log = without_startup_notes(log.read_text(errors="replace"))[-2000:]
     return result
+
+
+# What ipykernel prints each time a kernel starts (once per restart): the same ten lines in every log.
+STARTUP_NOTE = re.compile(r"NOTE: When using the `ipython kernel` entry point.*?--existing \S+\n?", re.DOTALL)
+
+
+def without_startup_notes(text: str) -> str:
+    return STARTUP_NOTE.sub("", text)

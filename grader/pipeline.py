@@ -48,7 +48,7 @@ from .feedback import feedback_html
 from .harness import cell_hash
 from .judge import judge
 from .notebooks import is_test, nbgrader_meta, read_notebook, write_atomically
-from .record import TestScore, record_scores, record_zero, register
+from .record import TestScore, record_late_penalty, record_scores, record_zero, register, set_deadline
 from .replay import imported_modules, student_names
 from .report import Outcome, TestResult, read_outcome, write_grades_csv, write_report
 from .sanitize import nbgrader_resources, sanitize
@@ -59,8 +59,10 @@ class Pipeline:
     """Grades submissions into `out` (an nbgrader course folder), in sandboxes unless told otherwise."""
 
     def __init__(self, course: Course, out: Path, limits: sandbox.Limits = sandbox.Limits(), jobs: int = 1,
-                 force: bool = False, use_sandbox: bool = True, progress: bool = False):
+                 force: bool = False, use_sandbox: bool = True, progress: bool = False, deadline=None,
+                 late_penalty: str = "none"):
         self.course, self.limits, self.jobs, self.force = course, limits, max(1, jobs), force
+        self.deadline, self.late_penalty = deadline, late_penalty  # nbgrader's LateSubmissionPlugin method
         self.classcourse = ClassCourse(course, out, limits)
         self.use_sandbox, self.show_progress = use_sandbox, progress
         self.harness_settings: dict[str, dict] = {}
@@ -75,6 +77,8 @@ class Pipeline:
         assignments = sorted({s.assignment for s in submissions})
         self.classcourse.prepare(assignments)
         for assignment in assignments:
+            if self.deadline is not None:
+                set_deadline(self.classcourse.db_url, assignment, self.deadline)
             source = self.classcourse.source(assignment)
             self.harness_settings[assignment] = {"student_names": student_names(source)[0],
                                                  "preload": imported_modules(source)}
@@ -156,10 +160,13 @@ class Pipeline:
         finally:
             shutil.rmtree(executed.transcripts.parent, ignore_errors=True)  # holds hidden inputs: keep nothing
         scores = record_scores(self.classcourse.db_url, submission, executed.notebook)
+        seconds_late, penalty = record_late_penalty(self.classcourse.db_url, submission,
+                                                    sum(s.score for s in scores), self.late_penalty)
         autograded = self.root / "autograded" / submission.student / submission.assignment / f"{submission.notebook}.ipynb"
         write_atomically(autograded, nbformat.writes(executed.notebook))
         messages = {grade_id: verdict.message for grade_id, verdict in verdicts.items()}
-        outcome = Outcome(submission, executed.status, round(executed.seconds, 2), _results(scores, messages))
+        outcome = Outcome(submission, executed.status, round(executed.seconds, 2), _results(scores, messages),
+                          seconds_late=seconds_late, late_penalty=penalty)
         lines = [f"status: {executed.status}", f"seconds: {executed.seconds:.2f}", f"restarts: {executed.restarts}",
                  *executed.events, "tests (full messages: for instructors only):"]
         for grade_id, verdict in verdicts.items():

@@ -24,7 +24,34 @@ def register(db_url: str, submission: Submission) -> None:
 
     with Gradebook(db_url, "course") as gradebook:
         gradebook.update_or_create_student(submission.student)
-        gradebook.update_or_create_submission(submission.assignment, submission.student)
+        gradebook.update_or_create_submission(submission.assignment, submission.student,
+                                              timestamp=submission.timestamp)
+
+
+def set_deadline(db_url: str, assignment: str, deadline) -> None:
+    """The assignment's due date in the gradebook (naive UTC), where nbgrader's tools read it too."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url, "course") as gradebook:
+        gradebook.update_or_create_assignment(assignment, duedate=deadline)
+
+
+def record_late_penalty(db_url: str, submission: Submission, score: float, method: str) -> tuple[float, float]:
+    """(seconds late, penalty) by nbgrader's own LateSubmissionPlugin, stored as nbgrader autograde stores it."""
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import LateSubmissionPlugin
+
+    with Gradebook(db_url, "course") as gradebook:
+        submitted = gradebook.find_submission(submission.assignment, submission.student)
+        seconds_late = float(submitted.total_seconds_late or 0)
+        penalty = 0.0
+        if seconds_late > 0:
+            penalty = float(LateSubmissionPlugin(penalty_method=method).late_submission_penalty(
+                submission.student, score, seconds_late) or 0)
+        gradebook.find_submission_notebook(submission.notebook, submission.assignment,
+                                           submission.student).late_submission_penalty = penalty
+        gradebook.db.commit()
+    return seconds_late, penalty
 
 
 def record_scores(db_url: str, submission: Submission, notebook) -> list[TestScore]:
@@ -55,3 +82,26 @@ def stored_scores(db_url: str, submission: Submission) -> list[TestScore]:
     with Gradebook(db_url, "course") as gradebook:
         graded = gradebook.find_submission_notebook(submission.notebook, submission.assignment, submission.student)
         return [TestScore(g.name, float(g.score), float(g.max_score)) for g in graded.grades]
+
+
+@dataclass(frozen=True)
+class HandGrading:
+    """What an instructor entered in formgrader for one submitted notebook."""
+
+    scores: dict[str, float]  # grade id -> points to count (a manual score where one was given, plus extra credit)
+    comments: dict[str, str]  # cell name -> the instructor's comment
+    needs_manual_grade: bool
+
+
+def hand_grading(db_url: str, student: str, assignment: str, notebook: str) -> HandGrading | None:
+    """Formgrader's manual scores and comments, read from the gradebook; None where it has no such submission."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    try:
+        with Gradebook(db_url, "course") as gradebook:
+            submitted = gradebook.find_submission_notebook(notebook, assignment, student)
+            scores = {g.name: float(g.score) + float(g.extra_credit or 0) for g in submitted.grades}
+            comments = {c.name: c.manual_comment for c in submitted.comments if c.manual_comment}
+            return HandGrading(scores, comments, bool(submitted.needs_manual_grade))
+    except MissingEntry:
+        return None

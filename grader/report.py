@@ -14,15 +14,17 @@ import csv
 import io
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .collect import Submission
-from .feedback import feedback_html
+from .feedback import feedback_html, install_mathjax
 from .notebooks import read_notebook, write_atomically
+from .record import HandGrading, hand_grading
 
 STATUSES = ("ok", "timeout", "memory", "kernel_died", "invalid_notebook", "missing")
-CSV_FIELDS = ("student_id", "assignment", "score", "max_score", "status", "seconds")
+CSV_FIELDS = ("student_id", "assignment", "score", "max_score", "status", "seconds", "needs_manual_grade",
+              "timestamp", "seconds_late", "late_penalty")
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,14 @@ class Outcome:
     seconds: float
     tests: list[TestResult] = field(default_factory=list)
     reused: bool = False
+    comments: dict[str, str] = field(default_factory=dict)  # formgrader's, by cell name
+    needs_manual_grade: bool = False
+    seconds_late: float = 0.0
+    late_penalty: float = 0.0  # nbgrader's LateSubmissionPlugin's, taken off the tests' total
 
     @property
     def score(self) -> float:
-        return sum(t.score for t in self.tests)
+        return max(0.0, sum(t.score for t in self.tests) - self.late_penalty)
 
     @property
     def max_score(self) -> float:
@@ -64,31 +70,75 @@ def result_path(root: Path, submission: Submission) -> Path:
 
 def write_report(root: Path, outcome: Outcome, key: str, log_lines: list[str], html: str) -> None:
     s = outcome.submission
+    install_mathjax(root / "feedback")
     write_atomically(root / "feedback" / s.student / f"{s.assignment}.html", html)
     write_atomically(root / "logs" / s.student / f"{s.assignment}.log", "\n".join(log_lines) + "\n")
     result = {"student_id": s.student, "assignment": s.assignment, "notebook": s.notebook, "score": outcome.score,
               "max_score": outcome.max_score, "status": outcome.status, "seconds": outcome.seconds,
               "tests": [asdict(t) for t in outcome.tests], "key": key,
+              "timestamp": s.timestamp.isoformat(sep=" ") if s.timestamp else "",
+              "seconds_late": outcome.seconds_late, "late_penalty": outcome.late_penalty,
               "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     write_atomically(result_path(root, s), json.dumps(result, indent=1))
 
 
+def outcome_of(data: dict, submission: Submission) -> Outcome:
+    return Outcome(submission, data["status"], data["seconds"], [TestResult(**t) for t in data["tests"]], reused=True,
+                   seconds_late=data.get("seconds_late") or 0.0, late_penalty=data.get("late_penalty") or 0.0)
+
+
 def read_outcome(root: Path, submission: Submission) -> Outcome:
-    data = json.loads(result_path(root, submission).read_text())
-    return Outcome(submission, data["status"], data["seconds"], [TestResult(**t) for t in data["tests"]], reused=True)
+    return outcome_of(json.loads(result_path(root, submission).read_text()), submission)
+
+
+def with_hand_grading(outcome: Outcome, grading: HandGrading | None) -> Outcome:
+    """The outcome with formgrader's manual scores in place of the automatic ones (and its comments)."""
+    if grading is None:
+        return outcome
+    tests = []
+    for test in outcome.tests:
+        score = grading.scores.get(test.name, test.score)
+        tests.append(TestResult(test.name, score, test.max_score, None if score >= test.max_score else
+                                (test.message if score == test.score else "graded by hand")))
+    return replace(outcome, tests=tests, comments=grading.comments, needs_manual_grade=grading.needs_manual_grade)
+
+
+def graded_outcomes(root: Path) -> list[tuple[dict, Outcome]]:
+    """Every result file in DIR/results with its outcome, hand grades from the gradebook applied."""
+    root, found = Path(root), []
+    db_url = f"sqlite:///{root / 'gradebook.db'}"
+    for path in sorted((root / "results").glob("*/*.json")):
+        try:
+            data = json.loads(path.read_text())
+            submission = Submission(data["student_id"], data["assignment"], data["notebook"], None)
+            outcome = outcome_of(data, submission)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a torn or foreign file: the next autograde run redoes it
+        grading = hand_grading(db_url, submission.student, submission.assignment, submission.notebook) \
+            if (root / "gradebook.db").exists() else None
+        found.append((data, with_hand_grading(outcome, grading)))
+    return found
 
 
 def write_grades_csv(root: Path) -> Path:
-    """DIR/grades.csv from every result file in DIR/results (atomically)."""
-    rows = []
-    for path in sorted((Path(root) / "results").glob("*/*.json")):
-        try:
-            data = json.loads(path.read_text())
-            rows.append({field: data[field] for field in CSV_FIELDS})
-        except (OSError, ValueError, KeyError):
-            continue
+    """DIR/grades.csv from every result file in DIR/results, with formgrader's hand grades (atomically).
+
+    One row per submission: the fixed CSV_FIELDS, then one column per test,
+    "<assignment>:<grade id>", holding its points (empty for other assignments).
+    """
+    rows, tests = [], {}
+    for data, outcome in graded_outcomes(root):
+        row = {"student_id": data["student_id"], "assignment": data["assignment"], "score": outcome.score,
+               "max_score": outcome.max_score, "status": data["status"], "seconds": data["seconds"],
+               "needs_manual_grade": outcome.needs_manual_grade, "timestamp": data.get("timestamp", ""),
+               "seconds_late": outcome.seconds_late, "late_penalty": outcome.late_penalty}
+        for test in outcome.tests:
+            column = f"{data['assignment']}:{test.name}"
+            tests[column] = None
+            row[column] = test.score
+        rows.append(row)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
+    writer = csv.DictWriter(buffer, fieldnames=[*CSV_FIELDS, *sorted(tests)])
     writer.writeheader()
     writer.writerows(sorted(rows, key=lambda r: (r["student_id"], r["assignment"])))
     write_atomically(Path(root) / "grades.csv", buffer.getvalue())
@@ -96,17 +146,15 @@ def write_grades_csv(root: Path) -> Path:
 
 
 def regenerate_feedback(root: Path) -> list[Path]:
-    """DIR/feedback/<student>/<assignment>.html again, from the judged notebooks and results in DIR."""
+    """DIR/feedback/<student>/<assignment>.html again, from the judged notebooks, results and hand grades in DIR."""
     root, pages = Path(root), []
-    for path in sorted((root / "results").glob("*/*.json")):
-        data = json.loads(path.read_text())
-        student, assignment, name = data["student_id"], data["assignment"], data["notebook"]
-        graded = root / "autograded" / student / assignment / f"{name}.ipynb"
-        submission = Submission(student, assignment, name, graded if graded.exists() else None)
-        outcome = read_outcome(root, submission)
+    install_mathjax(root / "feedback")
+    for data, outcome in graded_outcomes(root):
+        s = outcome.submission
+        graded = root / "autograded" / s.student / s.assignment / f"{s.notebook}.ipynb"
         notebook = read_notebook(graded) if graded.exists() else None
-        release = read_notebook(root / "release" / assignment / f"{name}.ipynb")
-        page = root / "feedback" / student / f"{assignment}.html"
+        release = read_notebook(root / "release" / s.assignment / f"{s.notebook}.ipynb")
+        page = root / "feedback" / s.student / f"{s.assignment}.html"
         write_atomically(page, feedback_html(notebook, release, outcome, None if notebook else f"status: {outcome.status}"))
         pages.append(page)
     return pages

@@ -266,6 +266,9 @@ def write_submissions(folder: Path, port: int) -> dict:
     return cases
 
 
+DEADLINE = "2026-07-01T00:00+00:00"
+
+
 def grades(out: Path) -> dict:
     with open(out / "grades.csv") as file:
         return {row["student_id"]: row for row in csv.DictReader(file)}
@@ -281,6 +284,9 @@ def batch(tmp_path_factory):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     cases = write_submissions(folder / "submissions", server.getsockname()[1])
+    # nbgrader's timestamp.txt: one submission on time, one late (the others' times are their files' times).
+    (folder / "submissions" / "honest-solution" / "10-hybrids" / "timestamp.txt").write_text("2026-06-30 23:59:00.000000 UTC")
+    (folder / "submissions" / "honest-wrong" / "10-hybrids" / "timestamp.txt").write_text("2026-07-01 02:00:00.000000 UTC")
     server.listen()
     server.settimeout(0.5)
 
@@ -296,7 +302,8 @@ def batch(tmp_path_factory):
     listener.start()
     out = folder / "out"
     run = subprocess.run([*GRADER, "autograde", str(folder / "submissions"), "--out", str(out), "--jobs", "2",
-                          "--timeout", "8", "--memory", "2048"], capture_output=True, text=True, cwd=ROOT)
+                          "--timeout", "8", "--memory", "2048", "--deadline", DEADLINE], capture_output=True, text=True,
+                         cwd=ROOT)
     stop.set()
     listener.join()
     server.close()
@@ -450,18 +457,92 @@ def test_a_rerun_grades_only_what_is_missing_or_changed(batch, tmp_path):
 
 
 def test_a_zip_from_an_lms_grades_like_the_folder(batch, tmp_path):
+    """Its entries' times are the submission times; with --late-penalty zero, nbgrader's plug-in zeroes late work."""
     archive = tmp_path / "download.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
-        for student in ("honest-solution", "honest-wrong"):
+        for student, when in (("honest-solution", (2026, 6, 30, 12, 0, 0)), ("honest-wrong", (2026, 7, 2, 0, 0, 0))):
             path = batch["folder"] / "submissions" / student / "10-hybrids" / "hybrids.ipynb"
-            zipped.write(path, f"{student.replace('-', '')}_12345_67890_hybrids.ipynb")
+            zipped.writestr(zipfile.ZipInfo(f"{student.replace('-', '')}_12345_67890_hybrids.ipynb", when),
+                            path.read_bytes())
         zipped.writestr("../../escape_hybrids.ipynb", "{}")  # a hostile name: read, never extracted
     out = tmp_path / "out"
-    run = subprocess.run([*GRADER, "autograde", str(archive), "--out", str(out), "--jobs", "2"],
-                         capture_output=True, text=True, cwd=ROOT)
+    run = subprocess.run([*GRADER, "autograde", str(archive), "--out", str(out), "--jobs", "2", "--deadline", DEADLINE,
+                          "--late-penalty", "zero"], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     rows = grades(out)
-    assert float(rows["honestsolution"]["score"]) == FULL
-    assert float(rows["honestwrong"]["score"]) == FULL - 3
+    assert float(rows["honestsolution"]["score"]) == FULL and float(rows["honestsolution"]["seconds_late"]) == 0
+    late = rows["honestwrong"]
+    assert float(late["score"]) == 0 and float(late["late_penalty"]) == FULL - 3
+    assert float(late["seconds_late"]) == 24 * 3600 and late["timestamp"] == "2026-07-02 00:00:00"
+    assert late["10-hybrids:test-layer-pattern"]  # the tests' own points stay, beside the penalty
     assert rows["escape"]["status"] == "invalid_notebook"
     assert not (tmp_path.parent / "escape_hybrids.ipynb").exists()
+
+
+def test_timestamps_and_the_deadline_reach_grades_csv_and_the_gradebook(batch):
+    rows = grades(batch["out"])
+    on_time, late = rows["honest-solution"], rows["honest-wrong"]
+    assert on_time["timestamp"] == "2026-06-30 23:59:00" and float(on_time["seconds_late"]) == 0
+    assert late["timestamp"] == "2026-07-01 02:00:00" and float(late["seconds_late"]) == 7200
+    assert float(late["late_penalty"]) == 0 and float(late["score"]) == FULL - 3  # the default policy: none
+    columns = [c for c in late if c.startswith("10-hybrids:")]
+    assert len(columns) >= 3 and sum(float(late[c]) for c in columns) == FULL - 3
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{batch['out'] / 'gradebook.db'}", "course") as gradebook:
+        assert gradebook.find_submission("10-hybrids", "honest-wrong").total_seconds_late == 7200
+
+
+def test_nbgrader_feedback_export_and_a_moved_folder_are_safe(batch, tmp_path):
+    """formgrader's Generate Feedback shows no hidden test; nbgrader export leaves grades.csv; the folder moves."""
+    out = tmp_path / "moved"
+    shutil.copytree(batch["out"], out)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    ours = (out / "grades.csv").read_text()
+    for command in (["export"], ["generate_feedback", "04-matmul"]):
+        run = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), *command], cwd=out, env=env,
+                             capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr[-2000:]
+    assert (out / "grades.csv").read_text() == ours and (out / "nbgrader_grades.csv").exists()
+    pages = list((out / "feedback").glob("*/04-matmul/*.html"))
+    assert len(pages) >= 3
+    secrets = hidden_lines(["04-matmul"])
+    for page in pages:
+        text = page.read_text()
+        assert not [line for line in secrets if line in text], f"nbgrader's feedback {page} shows a hidden test"
+
+
+def test_hand_grades_and_comments_from_formgrader_reach_export_and_feedback(batch, tmp_path):
+    from nbgrader.api import Gradebook
+
+    out = tmp_path / "out"
+    shutil.copytree(batch["out"], out)
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}", "course") as gradebook:  # what formgrader's API writes
+        notebook = gradebook.find_submission_notebook("hybrids", "10-hybrids", "honest-wrong")
+        failed = next(g for g in notebook.grades if g.score < g.max_score)
+        failed.manual_score = failed.max_score
+        comment = notebook.comments[0]
+        comment.manual_comment = "Nice use of a ratio here."
+        gradebook.db.commit()
+        name = failed.name
+    for command in ("export", "feedback"):
+        run = subprocess.run([*GRADER, command, str(out)], capture_output=True, text=True, cwd=ROOT)
+        assert run.returncode == 0, run.stderr
+    row = grades(out)["honest-wrong"]
+    assert float(row["score"]) == FULL and float(row[f"10-hybrids:{name}"]) > 0
+    page = (out / "feedback" / "honest-wrong" / "10-hybrids.html").read_text()
+    assert "Nice use of a ratio here." in page and f"{FULL:g} / {FULL:g}" in page
+
+
+def test_feedback_pages_render_markdown_and_math_and_load_nothing_from_outside(batch):
+    import re as regex
+
+    page = (batch["out"] / "feedback" / "honest-solution" / "10-hybrids.html").read_text()
+    assert "<h2>" in page.split("Your notebook", 1)[1]  # the notebook's Markdown headings, rendered
+    assert "\\(" in page or "\\[" in page  # math, typeset by MathJax
+    assert (batch["out"] / "feedback" / "_mathjax" / "tex-svg.js").is_file()
+    outside = regex.findall(r"""(?:src|href)\s*=\s*['"]?(?:https?:)?//""", page)
+    assert not outside, outside
+    assert "Comments from your instructor" in page
+    failed = (batch["out"] / "feedback" / "honest-wrong" / "10-hybrids.html").read_text()
+    assert "0 / 3" in failed or "0 / 2" in failed  # a failed test reads as no points earned
