@@ -191,3 +191,12 @@ def test_feedback_shows_visible_tests_and_withholds_the_rest(tmp_path):
     for secret in ("f(2)", "hidden:", "printout"):
         assert secret not in page
     assert "outputs not shown" in page
+
+
+def test_the_kernels_start_up_note_is_kept_out_of_the_logs():
+    from grader.execute import without_startup_notes
+
+    note = ("NOTE: When using the `ipython kernel` entry point, Ctrl-C will not work.\n\nTo exit, you will have to "
+            "explicitly quit this process\n\n\nTo connect another client to this kernel, use:\n"
+            "    --existing /tmp/grader-x/kernel0.json\n")
+    assert without_startup_notes(note + "Segmentation fault\n" + note) == "Segmentation fault\n"

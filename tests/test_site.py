@@ -33,6 +33,7 @@ JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # a current phone, in CSS pixels
 # The background-networking flags stop Chromium from calling Google services
 # (which, offline, floods the log with refused connections).
 CHROMIUM_ARGS = [
@@ -185,22 +186,20 @@ class Visit:
         return problems
 
 
-def open_page(browser, server: str, path: str):
+def open_page(browser, server: str, path: str, viewport: dict = VIEWPORT):
     """Opens server+path in a fresh page, recording console errors and every request."""
-    page = browser.new_page(viewport=VIEWPORT)
+    page = browser.new_page(viewport=viewport, is_mobile=viewport is PHONE, has_touch=viewport is PHONE)
     visit = Visit()
     local = urlsplit(server).netloc
-    # One thing only is ignored: the browser itself (not the page) asks for /favicon.ico at the
-    # root of the host, once. The site has no favicon there, and cannot: deployed as a project
-    # site (https://host/course/), the host's root is not the book's folder.
-    browser_favicon = urljoin(server, "/favicon.ico")
+    # Nothing is ignored, not even /favicon.ico: every page (the root's redirect too) names its icon, so
+    # the browser never asks the host's root, which a project site (https://host/course/) does not own.
 
     def on_console(message) -> None:
-        if message.type == "error" and message.location.get("url") != browser_favicon:
+        if message.type == "error":
             visit.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
 
     def on_response(response) -> None:
-        if response.status >= 400 and response.url != browser_favicon:
+        if response.status >= 400:
             visit.failed_requests.append(f"{response.url} (HTTP {response.status})")
 
     page.on("console", on_console)
@@ -328,3 +327,45 @@ def test_search_finds_alexnet(browser, server):
         assert not visit.problems(), "\n".join(visit.problems())
     finally:
         page.close()
+
+
+def test_the_phone_menu_buttons_open_the_sidebars(browser, server):
+    """At a phone's width the visible menu buttons open the table of contents and the page's outline."""
+    page, visit = open_page(browser, server, "chapters/01-alexnet.html", PHONE)
+    try:
+        for kind in ("primary", "secondary"):
+            page.locator(f".{kind}-toggle:visible").first.click()
+            page.wait_for_function(f"document.getElementById('pst-{kind}-sidebar-modal').open", timeout=5000)
+            page.screenshot(path=str(SCREENSHOTS / f"phone-{kind}-menu.png"))
+            page.keyboard.press("Escape")
+            page.wait_for_function(f"!document.getElementById('pst-{kind}-sidebar-modal').open", timeout=5000)
+        sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert sideways <= 1, f"the page scrolls {sideways}px sideways on a phone"
+        assert not visit.problems(), "\n".join(visit.problems())
+    finally:
+        page.close()
+
+
+def test_inline_math_is_not_clipped(browser, server):
+    page, visit = open_page(browser, server, "chapters/09-state-space-models.html")
+    try:
+        page.evaluate(WAIT_FOR_MATHJAX)
+        clipped = page.evaluate("""() => [...document.querySelectorAll('span.math')].filter(e =>
+            getComputedStyle(e).overflowX !== 'visible' && e.scrollWidth > e.clientWidth + 1).length""")
+        assert clipped == 0, f"{clipped} inline formulas are cut at their box"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("entry", [e for e in toc_entries() if e.startswith("chapters/")])
+def test_every_chapter_says_how_to_run_it_and_links_its_exercises(site, entry):
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repository = config["repository"]["url"]
+    page = (site / f"{entry}.html").read_text()
+    assert "Run this chapter" in page and f"git clone {repository}" in page and "how-to-use.html" in page
+    named = set(re.findall(r'<span class="pre">(exercises/[\w./-]+\.ipynb)</span>', page))
+    linked = set(re.findall(rf"href='{re.escape(repository)}/blob/[\w.-]+/(exercises/[\w./-]+\.ipynb)'", page))
+    assert named <= linked, f"exercise paths not linked to the repository: {sorted(named - linked)}"
+    assert all((ROOT / path).exists() for path in linked)
