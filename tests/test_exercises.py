@@ -48,6 +48,13 @@ def test_exercise_is_honest(course, assignment):
             assert report.score < report.max_score, f"{p.path.name} scored full marks"
             assert set(p.must_fail) <= failed_tests, f"{p.path.name} passed {set(p.must_fail) - failed_tests}"
 
+    if assignment == "05-bpe":  # the score test_grader's `grader check` must give the same planted answer
+        from test_grader import PLANTED_BPE
+
+        name, score = PLANTED_BPE
+        report = next(reports[p.label] for p in planted if p.path.name == name)
+        assert f"{report.score:g} / {report.max_score:g}" == score
+
     source = course.notebook(assignment)
     shown = (course.exercises / assignment / source.name).read_text()
     secrets = {line for line in secret_lines(read_notebook(source)) if line not in shown}  # part of a visible line: public

@@ -137,23 +137,30 @@ def test_release_regenerates_exercises_identically(course, tmp_path):
     assert strip(ours) == strip(committed)
 
 
-def test_verify_reports_and_check_scores_a_planted_answer_the_same(course, tmp_path):
-    """One engine: `grader check` on a planted answer gives the score `grader verify` reports for it.
+# The score `grader verify` gives this planted answer: test_exercises checks it there (verify runs once per run).
+PLANTED_BPE = ("wrong_train_first_seen_tie.py", "2 / 8")
 
-    On 05-bpe, the quickest exercise to verify (plain Python): test_exercises verifies every exercise anyway.
-    """
-    assignment = "05-bpe"
-    result = run_grader("verify", assignment, cwd=course.root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    lines = result.stdout.strip().splitlines()
-    assert lines[-1] == "verify: all checks passed"
-    assert any(line.startswith(f"ok    {assignment}: solution scores full marks") for line in lines)
-    planted = parse(course.planted_submissions / assignment / "wrong_train_first_seen_tie.py")
+
+def test_check_scores_a_planted_answer_as_verify_does(course, tmp_path):
+    """One engine: `grader check` on a planted answer gives the score `grader verify` reports for it."""
+    name, score = PLANTED_BPE
     path = tmp_path / "bpe.ipynb"
-    nbformat.write(build_notebook(course, assignment, planted), str(path))
+    nbformat.write(build_notebook(course, "05-bpe", parse(course.planted_submissions / "05-bpe" / name)), str(path))
     checked = run_grader("check", str(path), cwd=course.root).stdout.strip().splitlines()[-1]
-    line = next(line for line in lines if planted.path.name in line)
-    assert checked == "score: 2 / 8" and "(2 / 8)" in line, (checked, line)
+    assert checked == f"score: {score}"
+
+
+def test_verify_prints_one_line_per_check_and_a_verdict(monkeypatch, capsys):
+    from grader import verify as verify_module
+    from grader.verify import Finding, Verification
+
+    findings = [Finding("05-bpe", "solution scores full marks", True),
+                Finding("05-bpe", "wrong_x.py loses marks", False, "scored 8 / 8")]
+    monkeypatch.setattr(verify_module, "verify", lambda course, assignments: Verification(findings))
+    assert main(["verify", "05-bpe"]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines == ["ok    05-bpe: solution scores full marks", "FAIL  05-bpe: wrong_x.py loses marks  (scored 8 / 8)",
+                     "verify: some checks FAILED"]
 
 
 def submission_with(course, grade_id, code, tmp_path):
