@@ -546,3 +546,13 @@ def test_feedback_pages_render_markdown_and_math_and_load_nothing_from_outside(b
     assert "Comments from your instructor" in page
     failed = (batch["out"] / "feedback" / "honest-wrong" / "10-hybrids.html").read_text()
     assert "0 / 3" in failed or "0 / 2" in failed  # a failed test reads as no points earned
+
+
+def test_grader_check_gives_the_learner_the_score_autograde_gives(batch):
+    """The self-study journey: the same notebook, with a test deleted, scores the same in both."""
+    student = "deleted-test"
+    path = batch["folder"] / "submissions" / student / "10-hybrids" / "hybrids.ipynb"
+    run = subprocess.run([*GRADER, "check", str(path)], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    score = float(grades(batch["out"])[student]["score"])
+    assert run.stdout.strip().splitlines()[-1] == f"score: {score:g} / {FULL:g}"

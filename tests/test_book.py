@@ -71,23 +71,25 @@ def test_book_does_not_need_the_shared_folder():
         assert "shared/" not in path.read_text(), f"{path.name} refers to ../shared"
 
 
-@pytest.mark.build
-def test_gpu_chapter_shows_recorded_runs_beside_live_figures(tmp_path):
-    """Executes the GPU chapter with one (fake, clearly labelled) record present."""
+def test_gpu_chapter_shows_recorded_runs(tmp_path):
+    """The GPU chapter's own cells, run with one (fake, clearly labelled) record present: the record is printed.
+
+    Only the cells the record table needs run (its imports, `datasheet_entry`, the table): the whole chapter
+    runs in the site build, where its live figures are checked.
+    """
+    import jupytext
+
     records = tmp_path / "records"
     records.mkdir()
     shutil.copy(ROOT / "tests" / "data" / "fake-gpu-record.json", records / "fake.json")
-    output = tmp_path / "chapter.ipynb"
-    subprocess.run(
-        [str(Path(sys.executable).parent / "jupytext"), "--to", "ipynb", "--execute", "--output", str(output),
-         "04-gpus-and-matmul.md"],
-        cwd=ROOT / "chapters", env={**os.environ, "COURSE_GPU_RECORDS": str(records)},
-        check=True, capture_output=True, timeout=300,
-    )
-    notebook = json.loads(output.read_text())
-    text = "".join(
-        "".join(out.get("text", "")) for cell in notebook["cells"] for out in cell.get("outputs", [])
-    )
-    assert "FAKE GPU for tests (not a measurement) (recorded 2000-01-01" in text
-    assert "No GPU run has been recorded yet" not in text
-    assert "TFLOP/s at n =" in text  # the live figures beside it
+    chapter = jupytext.read(ROOT / "chapters" / "04-gpus-and-matmul.md")
+    needed = ("import statistics", "def datasheet_entry", 'load_gpu_records("matmul")')
+    code = "\n\n".join(c.source for c in chapter.cells
+                        if c.cell_type == "code" and any(marker in c.source for marker in needed))
+    assert code.count("def datasheet_entry") == 1 and 'load_gpu_records("matmul")' in code
+    run = subprocess.run([sys.executable, "-c", code.replace("plt.show()", "")], cwd=ROOT / "chapters",
+                         env={**os.environ, "COURSE_GPU_RECORDS": str(records), "MPLBACKEND": "Agg"},
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "FAKE GPU for tests (not a measurement) (recorded 2000-01-01" in run.stdout
+    assert "No GPU run has been recorded yet" not in run.stdout

@@ -3,7 +3,7 @@
 The site is built once into a temporary folder, served on 127.0.0.1, and every
 page of _toc.yml is opened: it must load, log no error, show its images, its
 math (rendered offline by the MathJax the project ships) and its code outputs,
-and link only to pages that exist. Search must work. A full-page screenshot of
+and link only to pages that exist. Search must work. A full-page screenshot (JPEG) of
 each page goes to test-output/screenshots/ for a human to look at.
 
 Chromium comes from Debian's packages (`make browser`, which `make test` runs);
@@ -298,7 +298,9 @@ def test_page_in_browser(browser, server, entry):
             elif (status := http_status(target)) != 200:
                 problems.append(f"link {href!r} -> HTTP {status}")
 
-        page.screenshot(path=str(SCREENSHOTS / f"{entry.replace('/', '__')}.png"), full_page=True)
+        # JPEG: a chapter's full-page PNG takes seconds to encode, and these are for a human's eye only.
+        page.screenshot(path=str(SCREENSHOTS / f"{entry.replace('/', '__')}.jpg"), full_page=True, type="jpeg",
+                        quality=70)
         problems = visit.problems() + problems
         assert not problems, f"{path}:\n  " + "\n  ".join(problems)
     finally:
