@@ -17,8 +17,8 @@ shown where they belong, with room for them when there are none yet.
 
 from __future__ import annotations
 
+import functools
 import html
-
 import shutil
 from pathlib import Path
 
@@ -51,6 +51,7 @@ def install_mathjax(feedback: Path) -> None:
         shutil.copyfile(Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / "tex-svg.js", target)
 
 
+@functools.cache
 def _markdown_renderer():
     from markdown_it import MarkdownIt
     from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -148,6 +149,9 @@ def feedback_html(notebook, release, outcome, why: str | None = None) -> str:
     if outcome.needs_manual_grade:
         note += "<p>Some answers are still to be graded by hand: this score may change.</p>"
     remarks = "".join(_comment(text) for text in comments.values())  # comments on cells the page does not show
+    if not remarks:
+        remarks = ("<p>See the comments beside your cells.</p>" if outcome.comments else
+                   "<p>(none yet: they appear here and beside the cells they are about)</p>")
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>Feedback: {_text(s.assignment)}"
             f"</title><style>{STYLE}</style><script>{MATHJAX_CONFIG}</script>"
@@ -155,5 +159,5 @@ def feedback_html(notebook, release, outcome, why: str | None = None) -> str:
             f"<h1>{_text(s.assignment)}: feedback for {_text(s.student)}</h1>"
             f"<p>Score: <strong>{outcome.score:g} / {outcome.max_score:g}</strong> &middot; status: {_text(outcome.status)}"
             f"</p>{note}{table}<h2>Comments from your instructor</h2>"
-            f"{remarks or ('<p>See the comments beside your cells.</p>' if outcome.comments else '<p>(none yet: they appear here and beside the cells they are about)</p>')}"
+            f"{remarks}"
             f"<h2>Your notebook</h2>{''.join(cells)}</body></html>")

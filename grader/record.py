@@ -93,15 +93,14 @@ class HandGrading:
     needs_manual_grade: bool
 
 
-def hand_grading(db_url: str, student: str, assignment: str, notebook: str) -> HandGrading | None:
-    """Formgrader's manual scores and comments, read from the gradebook; None where it has no such submission."""
-    from nbgrader.api import Gradebook, MissingEntry
+def hand_grading(gradebook, student: str, assignment: str, notebook: str) -> HandGrading | None:
+    """Formgrader's manual scores and comments, from an open gradebook; None where it has no such submission."""
+    from nbgrader.api import MissingEntry
 
     try:
-        with Gradebook(db_url, "course") as gradebook:
-            submitted = gradebook.find_submission_notebook(notebook, assignment, student)
-            scores = {g.name: float(g.score) + float(g.extra_credit or 0) for g in submitted.grades}
-            comments = {c.name: c.manual_comment for c in submitted.comments if c.manual_comment}
-            return HandGrading(scores, comments, bool(submitted.needs_manual_grade))
+        submitted = gradebook.find_submission_notebook(notebook, assignment, student)
     except MissingEntry:
         return None
+    scores = {g.name: float(g.score) + float(g.extra_credit or 0) for g in submitted.grades}
+    comments = {c.name: c.manual_comment for c in submitted.comments if c.manual_comment}
+    return HandGrading(scores, comments, bool(submitted.needs_manual_grade))

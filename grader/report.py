@@ -105,18 +105,24 @@ def with_hand_grading(outcome: Outcome, grading: HandGrading | None) -> Outcome:
 
 def graded_outcomes(root: Path) -> list[tuple[dict, Outcome]]:
     """Every result file in DIR/results with its outcome, hand grades from the gradebook applied."""
+    from contextlib import nullcontext
+
+    from nbgrader.api import Gradebook
+
     root, found = Path(root), []
-    db_url = f"sqlite:///{root / 'gradebook.db'}"
-    for path in sorted((root / "results").glob("*/*.json")):
-        try:
-            data = json.loads(path.read_text())
-            submission = Submission(data["student_id"], data["assignment"], data["notebook"], None)
-            outcome = outcome_of(data, submission)
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # a torn or foreign file: the next autograde run redoes it
-        grading = hand_grading(db_url, submission.student, submission.assignment, submission.notebook) \
-            if (root / "gradebook.db").exists() else None
-        found.append((data, with_hand_grading(outcome, grading)))
+    database = root / "gradebook.db"
+    # One connection for every result: grades.csv is rebuilt at the end of each autograde run.
+    with Gradebook(f"sqlite:///{database}", "course") if database.exists() else nullcontext() as gradebook:
+        for path in sorted((root / "results").glob("*/*.json")):
+            try:
+                data = json.loads(path.read_text())
+                submission = Submission(data["student_id"], data["assignment"], data["notebook"], None)
+                outcome = outcome_of(data, submission)
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # a torn or foreign file: the next autograde run redoes it
+            grading = None if gradebook is None else hand_grading(gradebook, submission.student,
+                                                                  submission.assignment, submission.notebook)
+            found.append((data, with_hand_grading(outcome, grading)))
     return found
 
 
@@ -147,13 +153,16 @@ def write_grades_csv(root: Path) -> Path:
 
 def regenerate_feedback(root: Path) -> list[Path]:
     """DIR/feedback/<student>/<assignment>.html again, from the judged notebooks, results and hand grades in DIR."""
-    root, pages = Path(root), []
+    root, pages, releases = Path(root), [], {}
     install_mathjax(root / "feedback")
     for data, outcome in graded_outcomes(root):
         s = outcome.submission
         graded = root / "autograded" / s.student / s.assignment / f"{s.notebook}.ipynb"
         notebook = read_notebook(graded) if graded.exists() else None
-        release = read_notebook(root / "release" / s.assignment / f"{s.notebook}.ipynb")
+        released = root / "release" / s.assignment / f"{s.notebook}.ipynb"
+        if released not in releases:  # one per assignment, shared by its students' pages
+            releases[released] = read_notebook(released)
+        release = releases[released]
         page = root / "feedback" / s.student / f"{s.assignment}.html"
         write_atomically(page, feedback_html(notebook, release, outcome, None if notebook else f"status: {outcome.status}"))
         pages.append(page)

@@ -89,8 +89,8 @@ def run_this_chapter(app: Sphinx, pagename: str, templatename: str, context: dic
     how_to = app.builder.get_relative_uri(pagename, "book/how-to-use")
     source = f"chapters/{pagename.split('/', 1)[1]}.md"
     box = ("<div class='admonition tip run-this-chapter'><p class='admonition-title'>Run this chapter</p>"
-           f"<p>Every number and figure on this page was computed when the site was built; run it on your own machine "
-           f"to measure them there. <code>git clone {html.escape(url)}</code>, then, in its folder, <code>make book</code>"
+           f"<p>The code on this page ran when the site was built; run it on your own machine to measure what it "
+           f"measures there. <code>git clone {html.escape(url)}</code>, then, in its folder, <code>make book</code>"
            f" (sets everything up) and <code>make lab</code>, and open <code>{source}</code>. "
            f"<a href='{how_to}'>How to use this course</a> has the details, and how the exercises are graded.</p></div>")
     body = context["body"]
