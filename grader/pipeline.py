@@ -48,7 +48,7 @@ from .feedback import feedback_html
 from .harness import cell_hash
 from .judge import judge
 from .notebooks import is_test, nbgrader_meta, read_notebook, write_atomically
-from .record import TestScore, record_late_penalty, record_scores, record_zero, register, set_deadline
+from .record import TestScore, record_scores, record_zero, register, set_deadline
 from .replay import imported_modules, student_names
 from .report import Outcome, TestResult, read_outcome, write_grades_csv, write_report
 from .sanitize import nbgrader_resources, sanitize
@@ -159,9 +159,8 @@ class Pipeline:
             verdicts, withheld = judge(executed, self.classcourse.source(submission.assignment))
         finally:
             shutil.rmtree(executed.transcripts.parent, ignore_errors=True)  # holds hidden inputs: keep nothing
-        scores = record_scores(self.classcourse.db_url, submission, executed.notebook)
-        seconds_late, penalty = record_late_penalty(self.classcourse.db_url, submission,
-                                                    sum(s.score for s in scores), self.late_penalty)
+        scores, seconds_late, penalty = record_scores(self.classcourse.db_url, submission, executed.notebook,
+                                                      self.late_penalty)
         autograded = self.root / "autograded" / submission.student / submission.assignment / f"{submission.notebook}.ipynb"
         write_atomically(autograded, nbformat.writes(executed.notebook))
         messages = {grade_id: verdict.message for grade_id, verdict in verdicts.items()}

@@ -36,31 +36,30 @@ def set_deadline(db_url: str, assignment: str, deadline) -> None:
         gradebook.update_or_create_assignment(assignment, duedate=deadline)
 
 
-def record_late_penalty(db_url: str, submission: Submission, score: float, method: str) -> tuple[float, float]:
-    """(seconds late, penalty) by nbgrader's own LateSubmissionPlugin, stored as nbgrader autograde stores it."""
+def record_scores(db_url: str, submission: Submission, notebook,
+                  late_penalty: str = "none") -> tuple[list[TestScore], float, float]:
+    """Scores of the judged notebook (a failing test cell holds an error output) as stored, seconds late, penalty.
+
+    The penalty is nbgrader's own LateSubmissionPlugin's (`late_penalty` is its
+    method), stored on the submitted notebook as nbgrader autograde stores it.
+    """
     from nbgrader.api import Gradebook
     from nbgrader.plugins import LateSubmissionPlugin
-
-    with Gradebook(db_url, "course") as gradebook:
-        submitted = gradebook.find_submission(submission.assignment, submission.student)
-        seconds_late = float(submitted.total_seconds_late or 0)
-        penalty = 0.0
-        if seconds_late > 0:
-            penalty = float(LateSubmissionPlugin(penalty_method=method).late_submission_penalty(
-                submission.student, score, seconds_late) or 0)
-        gradebook.find_submission_notebook(submission.notebook, submission.assignment,
-                                           submission.student).late_submission_penalty = penalty
-        gradebook.db.commit()
-    return seconds_late, penalty
-
-
-def record_scores(db_url: str, submission: Submission, notebook) -> list[TestScore]:
-    """Scores of the judged notebook (a failing test cell holds an error output), as stored."""
     from nbgrader.preprocessors import SaveAutoGrades
 
     resources = nbgrader_resources(db_url, submission.student, submission.assignment, submission.notebook)
     SaveAutoGrades().preprocess(notebook, resources)
-    return stored_scores(db_url, submission)
+    with Gradebook(db_url, "course") as gradebook:
+        graded = gradebook.find_submission_notebook(submission.notebook, submission.assignment, submission.student)
+        scores = [TestScore(g.name, float(g.score), float(g.max_score)) for g in graded.grades]
+        seconds_late = float(graded.assignment.total_seconds_late or 0)  # .assignment: the SubmittedAssignment
+        penalty = 0.0
+        if seconds_late > 0:
+            penalty = float(LateSubmissionPlugin(penalty_method=late_penalty).late_submission_penalty(
+                submission.student, sum(s.score for s in scores), seconds_late) or 0)
+        graded.late_submission_penalty = penalty
+        gradebook.db.commit()
+    return scores, seconds_late, penalty
 
 
 def record_zero(db_url: str, submission: Submission) -> list[TestScore]:
