@@ -11,13 +11,20 @@ A file tests/submissions/<assignment>/<name>.py looks like
 
 Each `# %% <grade_id>` section replaces that solution cell of the released
 notebook; solution cells it does not mention get the instructor's solution,
-so a wrong submission plants exactly one mistake.  Files named correct_*.py
+so a wrong submission plants exactly one mistake.  Where a cell defines
+several things, `# %% <grade_id> <name>` replaces only the top-level function
+or class `<name>` of the instructor's answer in that cell:
+
+    # %% hybrid-stack attention_step
+    def attention_step(layer, x_t, cache):
+        ...  Files named correct_*.py
 must score full marks; wrong_*.py must score below full, failing at least
 the tests listed after `# fails:`.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
 
@@ -29,7 +36,7 @@ from . import GraderError
 from .course import Course
 from .notebooks import nbgrader_meta, read_notebook, solution_cells
 
-SECTION = re.compile(r"^# %% (?P<grade_id>[\w-]+)\s*$", re.MULTILINE)
+SECTION = re.compile(r"^# %% (?P<grade_id>[\w-]+(?: [A-Za-z_]\w*)?)\s*$", re.MULTILINE)
 FAILS = re.compile(r"^# fails:(?P<names>.*)$", re.MULTILINE)
 
 
@@ -51,8 +58,8 @@ class PlantedSubmission:
 def parse(path: Path) -> PlantedSubmission:
     text = path.read_text()
     parts = SECTION.split(text)
-    # split() gives [preamble, id1, body1, id2, body2, ...]
-    sections = {grade_id: body.strip() + "\n" for grade_id, body in zip(parts[1::2], parts[2::2])}
+    # split() gives [preamble, header1, body1, header2, body2, ...]; a header is "grade_id" or "grade_id name"
+    sections = {header: body.strip() + "\n" for header, body in zip(parts[1::2], parts[2::2])}
     if not sections:
         raise GraderError(f"{path}: no '# %% <grade_id>' sections")
     fails = FAILS.search(parts[0])
@@ -99,9 +106,34 @@ def answered_notebook(course: Course, assignment: str, answers: dict[str, str] |
     return notebook
 
 
+def replace_definition(code: str, name: str, replacement: str) -> str:
+    """`code` with its top-level function or class `name` (decorators included) replaced by `replacement`."""
+    found = [node for node in ast.parse(code).body
+             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name]
+    if not found:
+        raise GraderError(f"no top-level definition {name!r} in that solution cell")
+    node, lines = found[0], code.splitlines()
+    start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
+    return "\n".join(lines[:start] + replacement.rstrip("\n").splitlines() + lines[node.end_lineno:]) + "\n"
+
+
+def planted_answers(course: Course, assignment: str, planted: PlantedSubmission) -> dict[str, str]:
+    """The code of each solution cell the planted submission changes, by grade_id."""
+    answers, instructor = {}, solution_answers(course, assignment)
+    for header, body in planted.sections.items():
+        grade_id, _, name = header.partition(" ")
+        if not name:
+            answers[grade_id] = body
+        elif grade_id not in instructor:
+            raise GraderError(f"no solution cell named {grade_id} in {assignment}")
+        else:
+            answers[grade_id] = replace_definition(answers.get(grade_id, instructor[grade_id]), name, body)
+    return answers
+
+
 def build_notebook(course: Course, assignment: str, planted: PlantedSubmission):
     """The released notebook with the planted code in its solution cells (the others keep the solution)."""
     try:
-        return answered_notebook(course, assignment, planted.sections)
+        return answered_notebook(course, assignment, planted_answers(course, assignment, planted))
     except GraderError as error:
         raise GraderError(f"{planted.path}: {error}") from None

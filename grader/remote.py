@@ -123,17 +123,18 @@ class Channel:
 class Session:
     """One test's calls into the kernel, over its channel."""
 
-    def __init__(self, channel: Channel, call_timeout: float, deadline: float):
+    def __init__(self, channel: Channel, call_timeout: float, deadline: float, given: dict | None = None):
         # Each call into the student's code may take call_timeout seconds (the cell timeout: the grader's
         # own work between calls does not count against the student), all of them together until deadline.
         self.channel, self.call_timeout, self.deadline = channel, call_timeout, deadline
         self.proxies: dict[int, RemoteObject] = {}
         self.watched: dict[int, Watched] = {}  # the watched values this test sent, or made for the kernel
+        self.given = given or {}  # the classes of the notebook's given cells, by name (sent by name: see _Pickler)
 
     def request(self, op: str, **fields):
         fields.update(op=op, random=pickle.dumps(random_states()))  # plain pickle: no references
         buffer = io.BytesIO()
-        pickler = _Pickler(buffer, self.watched)
+        pickler = _Pickler(buffer, self.watched, self.given)
         try:
             pickler.dump(fields)
         except Exception as error:  # a lambda, a generator object ... (Unremotable is no Exception: it passes)
@@ -181,7 +182,7 @@ class Session:
             finally:
                 set_random_states(states)
             buffer = io.BytesIO()
-            _Pickler(buffer, self.watched).dump(answer)
+            _Pickler(buffer, self.watched, self.given).dump(answer)
             return buffer.getvalue()
 
     def _arguments(self, tree: dict, arrays):
@@ -250,9 +251,10 @@ class Session:
 class _Pickler(pickle.Pickler):
     """The grader's side of a request: handles and tensors by reference, everything else as pickle."""
 
-    def __init__(self, file, watched: dict):
+    def __init__(self, file, watched: dict, given: dict):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.watched = watched  # number -> the grader's watched value, for the kernel's stand-ins to name
+        self.given = given  # name -> a class the notebook's given cells define (the tests build them here)
         self.leaves = []  # tensors that require grad, in the order the kernel will return their gradients
         self.sent = []  # arrays and tensors, in the order the kernel returns them as the student left them
         self.payloads: list = []  # the copies a reference carries: pickled as they are
@@ -264,6 +266,12 @@ class _Pickler(pickle.Pickler):
     def persistent_id(self, obj):
         if any(obj is payload for payload in self.payloads):
             return None
+        if isinstance(obj, type) and self.given.get(obj.__qualname__) is obj:
+            # A model of the notebook's given code (the chapter's GPT) that a test built here: its state goes
+            # by value, its class by name, so the kernel rebuilds it with the notebook's own class.  What the
+            # student's code then does with it comes back as values, which the test compares with what the
+            # same model computes here.
+            return ("given", obj.__qualname__)
         if isinstance(obj, Watched):  # only its number and shape go: the values stay here (observe.py)
             number = object.__getattribute__(obj, "_number")
             self.watched[number] = obj
@@ -488,6 +496,7 @@ class RemoteTests:
         self.functions, self.classes = student_names(source)
         self.channel: Channel | None = None
         self.namespace: dict | None = None
+        self.given: dict = {}
 
     def new_kernel(self, channel: Channel) -> None:
         """A (re)started kernel: the tests' own state starts afresh too, as the kernel's does."""
@@ -496,11 +505,13 @@ class RemoteTests:
         self.channel, self.namespace = channel, None
 
     def run(self, grade_id: str, call_timeout: float, deadline: float) -> RemoteResult:
-        session = Session(self.channel, call_timeout, deadline)
         filename = f"<test {grade_id}>"
         with TRUSTED:
             if self.namespace is None:
                 self.namespace = test_namespace(self.source, "__grader_test__")
+                self.given = {name: value for name, value in self.namespace.items()
+                              if isinstance(value, type) and value.__module__ == "__grader_test__"}
+            session = Session(self.channel, call_timeout, deadline, self.given)
             for name in self.functions:
                 self.namespace[name] = RemoteFunction(session, name)
             for name in self.classes:

@@ -25,7 +25,7 @@ def test_every_exercise_is_present():
     """One slug per exercise, starting with its chapter's number: chapter, exercise, solution and tests share it."""
     assert ASSIGNMENTS == [
         "01-alexnet", "01-convolution", "02-backprop", "03-resnet", "04-matmul", "05-attention", "05-bpe",
-        "05-normalisation", "06-scaling", "08-flash-attention", "09-mamba-step", "09-selective-scan",
+        "05-kv-cache", "05-normalisation", "06-scaling", "08-flash-attention", "09-mamba-step", "09-selective-scan",
         "10-hybrid-stack", "10-hybrids", "10-moe",
     ]
 

@@ -98,6 +98,20 @@ def test_planted_file_format(tmp_path, course):
         build_notebook(course, ASSIGNMENT, parse(path))
 
 
+def test_a_planted_section_can_replace_one_definition_of_a_cell(tmp_path, course):
+    """`# %% <grade_id> <name>` swaps one function of a cell that defines several; the rest is the instructor's."""
+    path = tmp_path / "wrong_example.py"
+    path.write_text("# %% hybrid-stack state_bytes\ndef state_bytes(states):\n    return [0]\n")
+    cell = next(c for c in build_notebook(course, "10-hybrid-stack", parse(path)).cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == "hybrid-stack")
+    instructor = solution_answers(course, "10-hybrid-stack")["hybrid-stack"]
+    assert "    return [0]" in cell.source and "return [size(s) for s in states]" not in cell.source
+    assert cell.source.partition("def state_bytes")[0] == instructor.partition("def state_bytes")[0]
+    path.write_text("# %% hybrid-stack no_such_function\ndef no_such_function():\n    pass\n")
+    with pytest.raises(GraderError, match="no top-level definition 'no_such_function'"):
+        build_notebook(course, "10-hybrid-stack", parse(path))
+
+
 # -- release and verify ------------------------------------------------------------
 
 

@@ -47,13 +47,16 @@ def fail(message):
 '''
 
 
-def remote_tests_for(test_source: str, tmp_path, monkeypatch, student: str = STUDENT):
-    """RemoteTests over a source notebook with one answer cell (STUDENT) and one test cell."""
+SETUP = "import numpy as np\nimport torch\nfrom torch import nn\n"
+
+
+def remote_tests_for(test_source: str, tmp_path, monkeypatch, student: str = STUDENT, setup: str = SETUP):
+    """RemoteTests over a source notebook with a given cell (setup), one answer cell (STUDENT) and one test cell."""
     namespace = {}
-    exec("import numpy as np\nimport torch\nfrom torch import nn\n" + student, namespace)
+    exec(setup + student, namespace)
     monkeypatch.setattr(harness, "get_ipython", lambda: FakeShell(namespace), raising=False)
     source = nbformat.v4.new_notebook()
-    setup = nbformat.v4.new_code_cell("import numpy as np\nimport torch\nfrom torch import nn")
+    setup = nbformat.v4.new_code_cell(setup)
     answer = nbformat.v4.new_code_cell(student)
     answer.metadata["nbgrader"] = {"solution": True, "grade": False, "grade_id": "answer"}
     test = nbformat.v4.new_code_cell(test_source)
@@ -73,8 +76,8 @@ def socket_kernel() -> Channel:
     return channel
 
 
-def run(test_source, tmp_path, monkeypatch, student: str = STUDENT):
-    return remote_tests_for(test_source, tmp_path, monkeypatch, student).run("test", call_timeout=60, deadline=1e12)
+def run(test_source, tmp_path, monkeypatch, student: str = STUDENT, setup: str = SETUP):
+    return remote_tests_for(test_source, tmp_path, monkeypatch, student, setup).run("test", call_timeout=60, deadline=1e12)
 
 
 def test_calls_return_values(tmp_path, monkeypatch):
@@ -143,3 +146,31 @@ def test_large_tensors_cross_when_read(tmp_path, monkeypatch):
 @pytest.mark.parametrize("argument", ["lambda x: x", "torch.ones(2).as_subclass(type('Spy', (torch.Tensor,), {}))"])
 def test_what_cannot_cross_runs_in_the_kernel(tmp_path, monkeypatch, argument):
     assert run(f"double({argument})", tmp_path, monkeypatch).status == "unremotable"
+
+
+GIVEN_MODEL = SETUP + """
+class Affine(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.linear = nn.Linear(n, n)
+"""
+
+
+def test_a_model_of_the_given_code_crosses_by_value(tmp_path, monkeypatch):
+    """A test builds the notebook's given model here; the kernel rebuilds it with the notebook's class."""
+    student = "def apply(model, x):\n    assert type(model).__module__ != '__grader_test__'\n    return model.linear(x)\n"
+    source = """
+model = Affine(2)
+with torch.no_grad():
+    model.linear.weight.copy_(torch.eye(2))
+    model.linear.bias.fill_(1.0)
+    assert apply(model, torch.ones(1, 2)).tolist() == [[2.0, 2.0]]
+"""
+    result = run(source, tmp_path, monkeypatch, student, GIVEN_MODEL)
+    assert result.status == "passed", result.error
+
+
+def test_a_given_class_the_notebook_lost_is_the_students_error(tmp_path, monkeypatch):
+    student = "del Affine\n\ndef apply(model, x):\n    return model.linear(x)\n"
+    result = run("apply(Affine(2), torch.ones(1, 2))", tmp_path, monkeypatch, student, GIVEN_MODEL)
+    assert (result.status, result.ename) == ("failed", "NameError"), result

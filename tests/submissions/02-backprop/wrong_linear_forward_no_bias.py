@@ -1,12 +1,7 @@
 """Forgets the bias in the forward pass."""
 # fails: test-linear-backward
 
-# %% linear
+# %% linear linear_forward
 def linear_forward(x, W, b):
     """y = x W^T + b for x (B, n_in), W (n_out, n_in), b (n_out,)."""
     return x @ W.T
-
-
-def linear_backward(x, W, grad_y):
-    """(dL/dx, dL/dW, dL/db) given grad_y = dL/dy of shape (B, n_out)."""
-    return grad_y @ W, grad_y.T @ x, grad_y.sum(axis=0)

@@ -2,7 +2,7 @@
 [5, 5, 5] has one (5, 5), not two."""
 # fails: test-pair-ops
 
-# %% pair-ops
+# %% pair-ops pair_counts
 def pair_counts(ids):
     """{(a, b): number of positions i with ids[i] == a and ids[i + 1] == b}."""
     counts, i = {}, 0
@@ -11,16 +11,3 @@ def pair_counts(ids):
         counts[pair] = counts.get(pair, 0) + 1
         i += 2 if ids[i] == ids[i + 1] else 1
     return counts
-
-
-def merge(ids, pair, new_id):
-    """ids with every occurrence of pair, from left to right and without overlap, replaced by new_id."""
-    merged, i = [], 0
-    while i < len(ids):
-        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
-            merged.append(new_id)
-            i += 2
-        else:
-            merged.append(ids[i])
-            i += 1
-    return merged

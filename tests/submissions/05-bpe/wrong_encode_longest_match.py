@@ -2,7 +2,7 @@
 WordPiece does), not by replaying the merges: a different split of the same bytes."""
 # fails: test-encode-decode
 
-# %% encode-decode
+# %% encode-decode encode
 def encode(text, merges):
     """Token ids of text: its UTF-8 bytes with the merges applied in the order they were learned."""
     vocab = {bytes([i]): i for i in range(256)}
@@ -16,11 +16,3 @@ def encode(text, merges):
         ids.append(vocab[data[start:end]])
         start = end
     return ids
-
-
-def decode(ids, merges):
-    """The text of token ids: the bytes each id stands for, decoded as UTF-8 (errors replaced)."""
-    vocab = {i: bytes([i]) for i in range(256)}
-    for i, (a, b) in enumerate(merges):
-        vocab[256 + i] = vocab[a] + vocab[b]
-    return b"".join(vocab[i] for i in ids).decode("utf-8", errors="replace")

@@ -2,15 +2,7 @@
 merge, and the ids in between are counted twice."""
 # fails: test-pair-ops
 
-# %% pair-ops
-def pair_counts(ids):
-    """{(a, b): number of positions i with ids[i] == a and ids[i + 1] == b}."""
-    counts = {}
-    for pair in zip(ids, ids[1:]):
-        counts[pair] = counts.get(pair, 0) + 1
-    return counts
-
-
+# %% pair-ops merge
 def merge(ids, pair, new_id):
     """ids with every occurrence of pair, from left to right and without overlap, replaced by new_id."""
     merged, i = [], 0

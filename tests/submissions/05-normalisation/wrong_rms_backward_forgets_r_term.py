@@ -1,12 +1,7 @@
 """Treats r as a constant in the backward pass: dL/dx = g / r."""
 # fails: test-rms-norm
 
-# %% rms-norm
-def rms_norm(x, gamma, eps=1e-6):
-    """RMSNorm over the last axis of x, with scale gamma of shape (d,)."""
-    return gamma * x / np.sqrt((x**2).mean(axis=-1, keepdims=True) + eps)
-
-
+# %% rms-norm rms_norm_backward
 def rms_norm_backward(x, gamma, grad_y, eps=1e-6):
     """(dL/dx, dL/dgamma) of y = rms_norm(x, gamma, eps), given grad_y = dL/dy."""
     r = np.sqrt((x**2).mean(axis=-1, keepdims=True) + eps)

@@ -1,13 +1,7 @@
 """Forgets the convolution's bias."""
 # fails: test-mamba-step
 
-# %% mamba-step
-def init_state(block, batch):
-    """(conv_state, ssm_state): zeros of shapes (batch, d_inner, d_conv - 1) and (batch, d_inner, d_state)."""
-    like = block.A_log
-    return (like.new_zeros(batch, block.d_inner, block.d_conv - 1), like.new_zeros(batch, block.d_inner, block.d_state))
-
-
+# %% mamba-step mamba_step
 def mamba_step(block, x_t, conv_state, ssm_state):
     """One token (batch, d_model) through the block: (y_t, new conv_state, new ssm_state)."""
     x, z = block.in_proj(x_t).chunk(2, dim=-1)  # (batch, d_inner) each
