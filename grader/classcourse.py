@@ -69,20 +69,28 @@ class ClassCourse:
         return digest.hexdigest()
 
     @functools.cache
-    def source(self, assignment: str):
+    def source(self, assignment: str, notebook: str):
         """The instructor's notebook: which names are the student's, and the tests' own text."""
-        return read_notebook(self.course.notebook(assignment))
+        return read_notebook(self.course.notebook(assignment, notebook))
 
     @functools.cache
-    def release(self, assignment: str):
-        return read_notebook(self.workspaces[assignment].released_notebooks()[0])
+    def release(self, assignment: str, notebook: str):
+        return read_notebook(self.root / "release" / assignment / f"{notebook}.ipynb")
+
+    def extra_files(self, assignment: str) -> list[Path]:
+        """The released assignment's files other than notebooks (images, data), as nbgrader releases them."""
+        folder = self.root / "release" / assignment
+        return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".ipynb"
+                      and ".ipynb_checkpoints" not in p.parts)
 
     @property
     def db_url(self) -> str:
         return next(iter(self.workspaces.values())).db_url
 
     def result_path(self, submission: Submission) -> Path:
-        return self.root / "results" / submission.student / f"{submission.assignment}.json"
+        from .report import result_path
+
+        return result_path(self.root, submission)
 
     def key(self, submission: Submission) -> str:
         """What a result was computed from: the source, the submission's bytes and the limits."""

@@ -15,7 +15,7 @@ DEFAULTS = Limits()  # the CLI's defaults are the sandbox's limits, stated once
 
 
 class Release:
-    """Regenerate exercises/ (the student notebooks) from solutions/."""
+    """Regenerate exercises/ (the student notebooks) from solutions/ (with --course DIR: DIR/release/ from DIR/source/)."""
 
     name = "release"
 
@@ -25,7 +25,7 @@ class Release:
     def run(self, args) -> int:
         from .release import release
 
-        course = find_course()
+        course = find_course(course_dir=args.course)
         for assignment in [args.assignment] if args.assignment else course.assignments():
             for path in release(course, course.check_assignment(assignment)):
                 print(f"released {path.relative_to(course.root)}")
@@ -47,7 +47,7 @@ class Check:
         from . import sandbox
         from .grading import check_notebook, format_report
 
-        course = find_course()
+        course = find_course(course_dir=args.course)
         ok, why = sandbox.available()
         where = "in a sandbox" if ok else f"on this machine without a sandbox ({why})"
         print(f"checking {args.notebook} against the hidden tests; your code runs {where}", file=sys.stderr)
@@ -67,7 +67,7 @@ class Verify:
     def run(self, args) -> int:
         from .verify import verify
 
-        course = find_course()
+        course = find_course(course_dir=args.course)
         result = verify(course, [course.check_assignment(a) for a in args.assignment] or None)
         for finding in result.findings:
             mark = "ok  " if finding.ok else "FAIL"
@@ -107,7 +107,7 @@ class Autograde:
         from .collect import collect
         from .pipeline import Pipeline
 
-        course = find_course()
+        course = find_course(course_dir=args.course)
         ok, why = sandbox.available()
         if not ok and not args.unsafe_no_sandbox:
             raise GraderError(f"{why}; refusing to run student code unsandboxed (--unsafe-no-sandbox overrides)")
@@ -128,8 +128,8 @@ class Autograde:
         print(f"graded {len(outcomes) - reused}, kept {reused} already graded ({summary}); "
               f"grades in {out / 'grades.csv'}, feedback in {out / 'feedback'}")
         for failed in grader.failures:
-            print(f"grader: could not grade {failed.student}/{failed.assignment} (an error in the grader: see "
-                  f"{out / 'logs' / failed.student / (failed.assignment + '.error.log')}); rerun to retry", file=sys.stderr)
+            print(f"grader: could not grade {failed.student}/{failed.name} (an error in the grader: see "
+                  f"{out / 'logs' / failed.student / (failed.name + '.error.log')}); rerun to retry", file=sys.stderr)
         return 1 if grader.failures else 0
 
 
@@ -180,6 +180,7 @@ class Feedback(GradedFolder):
 
 
 COMMANDS = [Check(), Release(), Verify(), Autograde(), Feedback(), Export()]
+COURSE_COMMANDS = {"check", "release", "verify", "autograde"}  # the ones that read assignments' sources
 
 
 def parser() -> argparse.ArgumentParser:
@@ -188,6 +189,10 @@ def parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         sub = subparsers.add_parser(command.name, help=command.__doc__, description=command.__doc__)
         command.add_arguments(sub)
+        if command.name in COURSE_COMMANDS:
+            sub.add_argument("--course", type=Path, metavar="DIR",
+                             help="grade your own nbgrader assignments: DIR/source/<assignment>/*.ipynb "
+                                  "(released into DIR/release/); default: this course's solutions/")
         sub.set_defaults(handler=command)
     return main_parser
 

@@ -11,6 +11,7 @@ the standard library, NumPy, and torch when it is already loaded.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import math
@@ -83,6 +84,10 @@ class Encoder:
             return {"__dict__": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
         if type(value) is complex:
             return {"__complex__": [value.real, value.imag]}
+        if type(value) in (bytes, bytearray):
+            return {"__bytes__": base64.b64encode(value).decode("ascii"), "mutable": type(value) is bytearray}
+        if type(value) in (set, frozenset):
+            return {"__set__": [self.encode(v, depth + 1) for v in value], "frozen": type(value) is frozenset}
         return self.other(value)
 
     def other(self, value):
@@ -128,6 +133,15 @@ def decode(tree, arrays, special=None):
         return float(tree["__float__"])
     if "__complex__" in tree:
         return complex(*tree["__complex__"])
+    if "__bytes__" in tree:
+        data = base64.b64decode(str(tree["__bytes__"]), validate=True)
+        return bytearray(data) if tree.get("mutable") else data
+    if "__set__" in tree:
+        items = [decode(v, arrays, special) for v in tree["__set__"]]
+        try:
+            return frozenset(items) if tree.get("frozen") else set(items)
+        except TypeError:  # an element that could not cross (an Opaque) is unhashable
+            return Opaque("set", "a set holding values that could not cross")
     if "__opaque__" in tree:
         return Opaque(str(tree["__opaque__"]), str(tree.get("text", "")))
     raise ValueError(f"unknown value in transcript: {sorted(tree)[:3]}")

@@ -1,6 +1,8 @@
 """Step 1, collect: find each (student, assignment) submission in a folder or an LMS zip.
 
-A folder is laid out <student>/<assignment>/<notebook>.ipynb.  A zip may hold
+A folder is laid out <student>/<assignment>/<notebook>.ipynb.  An assignment of
+several notebooks gives one Submission per notebook; a notebook the student did
+not hand in is missing, for that notebook only.  A zip may hold
 that layout (under one top folder or not) or flat files named as a learning-
 management system names downloads, e.g. `jsmith_1234_5678_matmul.ipynb`: the
 student is what comes before the first underscore and the notebook what the
@@ -36,16 +38,22 @@ class Submission:
     notebook: str  # the assignment's notebook name, without .ipynb
     path: Path | None  # None: missing
     timestamp: dt.datetime | None = None  # when it was submitted (UTC, naive: as nbgrader's gradebook keeps it)
+    notebooks: int = 1  # how many notebooks its assignment has
+
+    @property
+    def name(self) -> str:
+        """Its name in DIR/results, feedback and logs: the assignment, or assignment/notebook if it has several."""
+        return self.assignment if self.notebooks == 1 else f"{self.assignment}/{self.notebook}"
 
 
 def collect(course: Course, source: Path, into: Path, assignments: list[str] | None = None,
             name_pattern: str | None = None) -> list[Submission]:
-    """Every (student, assignment) pair found, copied under `into` (DIR/submitted)."""
+    """Every (student, assignment, notebook) found, copied under `into` (DIR/submitted)."""
     source = Path(source)
     if not source.exists():
         raise GraderError(f"no such folder or zip: {source}")
     wanted = assignments or course.assignments()
-    notebooks = {course.notebook(a).stem: a for a in wanted}
+    notebooks = [(assignment, name) for assignment in wanted for name in course.notebook_names(assignment)]
     if source.is_dir():
         found = _from_folder(source, notebooks)
     elif zipfile.is_zipfile(source):
@@ -59,19 +67,21 @@ def collect(course: Course, source: Path, into: Path, assignments: list[str] | N
     else:
         raise GraderError(f"{source} is neither a folder nor a zip file")
     submissions = []
-    for (student, assignment), (content, timestamp) in sorted(found.items()):
+    for (student, assignment), (contents, timestamp) in sorted(found.items()):
         if not STUDENT_ID.match(student):
             logging.getLogger("grader").warning("skipping unusable student id %r", student)
             continue
-        notebook = course.notebook(assignment).stem
-        if content is None:
-            submissions.append(Submission(student, assignment, notebook, None, timestamp))
-            continue
-        target = into / student / assignment / f"{notebook}.ipynb"
-        data = content.read_bytes() if isinstance(content, Path) else content
-        if not target.exists() or target.read_bytes() != data:
-            write_atomically(target, data)
-        submissions.append(Submission(student, assignment, notebook, target, timestamp))
+        names = course.notebook_names(assignment)
+        for notebook in names:
+            content = contents.get(notebook)
+            if content is None:
+                submissions.append(Submission(student, assignment, notebook, None, timestamp, len(names)))
+                continue
+            target = into / student / assignment / f"{notebook}.ipynb"
+            data = content.read_bytes() if isinstance(content, Path) else content
+            if not target.exists() or target.read_bytes() != data:
+                write_atomically(target, data)
+            submissions.append(Submission(student, assignment, notebook, target, timestamp, len(names)))
     return submissions
 
 
@@ -89,21 +99,25 @@ def _utc(seconds: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).replace(tzinfo=None)
 
 
-def _from_folder(source: Path, notebooks: dict[str, str]) -> dict:
+def _from_folder(source: Path, notebooks: list[tuple[str, str]]) -> dict:
+    """(student, assignment) -> ({notebook: path}, timestamp) for every assignment folder a student has."""
     found = {}
     for student_dir in sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for notebook, assignment in notebooks.items():
-            path = student_dir / assignment / f"{notebook}.ipynb"
-            if (student_dir / assignment).is_dir() or path.exists():
-                stamp = student_dir / assignment / "timestamp.txt"
-                timestamp = parse_timestamp(stamp.read_text(errors="replace")[:100]) if stamp.is_file() else None
-                if timestamp is None and path.exists():
-                    timestamp = _utc(path.stat().st_mtime)
-                found[(student_dir.name, assignment)] = (path if path.exists() else None, timestamp)
+        for assignment in dict.fromkeys(a for a, _ in notebooks):
+            folder = student_dir / assignment
+            if not folder.is_dir():
+                continue
+            paths = {name: folder / f"{name}.ipynb" for a, name in notebooks
+                     if a == assignment and (folder / f"{name}.ipynb").is_file()}
+            stamp = folder / "timestamp.txt"
+            timestamp = parse_timestamp(stamp.read_text(errors="replace")[:100]) if stamp.is_file() else None
+            if timestamp is None and paths:
+                timestamp = _utc(max(path.stat().st_mtime for path in paths.values()))
+            found[(student_dir.name, assignment)] = (paths, timestamp)
     return found
 
 
-def _from_zip(source: Path, notebooks: dict[str, str], pattern: re.Pattern | None) -> dict:
+def _from_zip(source: Path, notebooks: list[tuple[str, str]], pattern: re.Pattern | None) -> dict:
     found = {}
     with zipfile.ZipFile(source) as archive:
         stamps = {info.filename.rsplit("/", 1)[0]: info for info in archive.infolist()
@@ -117,24 +131,39 @@ def _from_zip(source: Path, notebooks: dict[str, str], pattern: re.Pattern | Non
                 continue
             key = zip_key(name, notebooks, pattern)
             if key is not None:
+                student, assignment, notebook = key
                 stamp = stamps.get(name.rsplit("/", 1)[0]) if "/" in name else None
                 timestamp = parse_timestamp(archive.read(stamp).decode(errors="replace")) if stamp else None
-                found[key] = (archive.read(info), timestamp or dt.datetime(*info.date_time))
+                timestamp = timestamp or dt.datetime(*info.date_time)
+                contents, latest = found.get((student, assignment), ({}, None))
+                contents[notebook] = archive.read(info)
+                found[(student, assignment)] = (contents, max(timestamp, latest) if latest else timestamp)
     return found
 
 
-def zip_key(name: str, notebooks: dict[str, str], pattern: re.Pattern | None = None) -> tuple[str, str] | None:
-    """(student, assignment) for a zip entry's name, or None when it is not a submission."""
+def zip_key(name: str, notebooks: list[tuple[str, str]], pattern: re.Pattern | None = None) -> tuple[str, str, str] | None:
+    """(student, assignment, notebook) for a zip entry's name, or None when it is not a submission.
+
+    `notebooks` holds the (assignment, notebook name) pairs being collected.
+    """
     parts = [p for p in name.split("/") if p]
     filename = parts[-1]
     if pattern is not None:
         match = pattern.match(filename)
-        if match and match.group("file_id").removesuffix(".ipynb") in notebooks:
-            return match.group("student_id"), notebooks[match.group("file_id").removesuffix(".ipynb")]
-        return None
-    if len(parts) >= 3 and parts[-2] in notebooks.values() and filename[:-6] in notebooks:
-        return parts[-3], parts[-2]  # <student>/<assignment>/<notebook>.ipynb
-    for notebook, assignment in sorted(notebooks.items(), key=lambda item: -len(item[0])):
+        return _only_assignment(match.group("student_id"), match.group("file_id").removesuffix(".ipynb"),
+                                notebooks, name) if match else None
+    if len(parts) >= 3 and (parts[-2], filename[:-6]) in notebooks:
+        return parts[-3], parts[-2], filename[:-6]  # <student>/<assignment>/<notebook>.ipynb
+    for notebook in sorted({n for _, n in notebooks}, key=len, reverse=True):
         if filename.endswith(f"_{notebook}.ipynb"):
-            return filename.split("_", 1)[0], assignment
+            return _only_assignment(filename.split("_", 1)[0], notebook, notebooks, name)
     return None
+
+
+def _only_assignment(student: str, notebook: str, notebooks: list[tuple[str, str]], name: str):
+    """(student, assignment, notebook) when exactly one assignment has a notebook of that name."""
+    assignments = [a for a, n in notebooks if n == notebook]
+    if len(assignments) > 1:
+        logging.getLogger("grader").warning("skipping %s: assignments %s all have a notebook %s.ipynb; "
+                                            "use <student>/<assignment>/ folders", name, ", ".join(assignments), notebook)
+    return (student, assignments[0], notebook) if len(assignments) == 1 else None

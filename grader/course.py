@@ -1,8 +1,13 @@
-"""Where things live in the course repository.
+"""Where things live: the course repository, or an instructor's own nbgrader course folder.
 
     solutions/<assignment>/<notebook>.ipynb    instructor's source (nbgrader's "source")
     exercises/<assignment>/<notebook>.ipynb    released student version (nbgrader's "release")
     tests/submissions/<assignment>/*.py        planted submissions: correct_*.py and wrong_*.py
+
+With `--course DIR` the folders are nbgrader's own: DIR/source/<assignment>/
+(any number of notebooks, and extra files such as images or data) and
+DIR/release/<assignment>/.  An assignment may have several notebooks; the
+course's own exercises each have one.
 """
 
 from __future__ import annotations
@@ -16,14 +21,15 @@ from . import GraderError
 @dataclass(frozen=True)
 class Course:
     root: Path
+    nbgrader_layout: bool = False  # source/ and release/ (an instructor's nbgrader course) instead of ours
 
     @property
     def solutions(self) -> Path:
-        return self.root / "solutions"
+        return self.root / ("source" if self.nbgrader_layout else "solutions")
 
     @property
     def exercises(self) -> Path:
-        return self.root / "exercises"
+        return self.root / ("release" if self.nbgrader_layout else "exercises")
 
     @property
     def planted_submissions(self) -> Path:
@@ -42,38 +48,70 @@ class Course:
     def source_notebooks(self, assignment: str) -> list[Path]:
         return sorted((self.solutions / self.check_assignment(assignment)).glob("*.ipynb"))
 
-    def notebook(self, assignment: str) -> Path:
-        """The assignment's one source notebook (the course's exercises each have exactly one)."""
+    def notebook_names(self, assignment: str) -> list[str]:
+        """The assignment's notebooks, by name without .ipynb, in order."""
+        return [path.stem for path in self.source_notebooks(assignment)]
+
+    def notebook(self, assignment: str, name: str | None = None) -> Path:
+        """The source notebook `name` of the assignment (without a name: its only one)."""
         notebooks = self.source_notebooks(assignment)
+        if name is not None:
+            matches = [path for path in notebooks if path.stem == name]
+            if not matches:
+                raise GraderError(f"assignment '{assignment}' has no notebook {name}.ipynb "
+                                  f"(it has {', '.join(p.name for p in notebooks)})")
+            return matches[0]
         if len(notebooks) != 1:
-            raise GraderError(f"assignment '{assignment}' has {len(notebooks)} notebooks in solutions/; "
-                              "the grader handles assignments of exactly one notebook")
+            raise GraderError(f"assignment '{assignment}' has {len(notebooks)} notebooks: say which")
         return notebooks[0]
 
     def assignment_for(self, notebook: Path) -> str:
-        """The assignment a student's notebook belongs to.
+        return self.locate(notebook)[0]
 
-        The folder name decides when it is an assignment ("exercises/04-matmul/
-        matmul.ipynb"); otherwise the notebook's file name must be unique
-        among the assignments' notebooks (a copy saved elsewhere).
+    def locate(self, notebook: Path, assignment: str | None = None) -> tuple[str, str]:
+        """(assignment, notebook name) of a student's notebook.
+
+        The folder name decides the assignment when it is one ("exercises/
+        04-matmul/matmul.ipynb"), else `assignment`, else the file name must be
+        unique among the assignments' notebooks (a copy saved elsewhere).  In an
+        assignment of several notebooks the file name says which one it is.
         """
-        if notebook.parent.name in self.assignments():
-            return notebook.parent.name
-        matches = [a for a in self.assignments() if (self.solutions / a / notebook.name).exists()]
-        if len(matches) == 1:
-            return matches[0]
-        raise GraderError(
-            f"cannot tell which assignment {notebook} belongs to; "
-            "keep it in its exercises/<assignment>/ folder or pass --assignment"
-        )
+        notebook = Path(notebook)
+        if assignment is None and notebook.parent.name in self.assignments():
+            assignment = notebook.parent.name
+        if assignment is None:
+            matches = [a for a in self.assignments() if (self.solutions / a / notebook.name).exists()]
+            if len(matches) != 1:
+                raise GraderError(
+                    f"cannot tell which assignment {notebook} belongs to; keep it in its "
+                    f"{self.exercises.name}/<assignment>/ folder or pass --assignment"
+                )
+            assignment = matches[0]
+        names = self.notebook_names(self.check_assignment(assignment))
+        if len(names) == 1:
+            return assignment, names[0]
+        if notebook.stem in names:
+            return assignment, notebook.stem
+        raise GraderError(f"{notebook.name} is none of assignment {assignment}'s notebooks "
+                          f"({', '.join(n + '.ipynb' for n in names)}): keep its released name")
 
 
-def find_course(start: Path | None = None) -> Course:
-    """The course whose folder contains `start` (default: the working directory).
+def nbgrader_course(folder: Path) -> Course:
+    """An instructor's own nbgrader course folder (`--course DIR`): assignments in DIR/source/<assignment>/."""
+    folder = Path(folder).resolve()
+    if not (folder / "source").is_dir():
+        raise GraderError(f"--course {folder}: no source/ folder there (nbgrader's source/<assignment>/*.ipynb)")
+    return Course(folder, nbgrader_layout=True)
+
+
+def find_course(start: Path | None = None, course_dir: Path | None = None) -> Course:
+    """The course whose folder contains `start` (default: the working directory), or `course_dir` when given.
 
     Falls back to the repository this package was installed from, so
     `grader` works from any folder after `pip install -e .`.
     """
+    if course_dir is not None:
+        return nbgrader_course(course_dir)
     candidates = []
     here = (start or Path.cwd()).resolve()
     candidates += [here, *here.parents]

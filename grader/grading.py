@@ -22,9 +22,10 @@ STUDENT = "self-study"
 def check_notebook(course: Course, path: Path, assignment: str | None = None, cell_timeout: int = 30,
                    use_sandbox: bool = True) -> Outcome:
     notebook = read_notebook(path)
-    assignment = course.check_assignment(assignment) if assignment else course.assignment_for(Path(path).resolve())
+    assignment, name = course.locate(Path(path).resolve(), course.check_assignment(assignment) if assignment else None)
     limits = sandbox.Limits(cell_timeout=cell_timeout)
-    return grade_notebooks(course, assignment, {STUDENT: notebook}, limits=limits, use_sandbox=use_sandbox)[STUDENT]
+    return grade_notebooks(course, assignment, {STUDENT: {name: notebook}}, limits=limits,
+                           use_sandbox=use_sandbox)[STUDENT]
 
 
 def format_score(value: float) -> str:
@@ -36,7 +37,8 @@ def format_report(outcome: Outcome) -> list[str]:
     width = max((len(t.name) for t in outcome.tests), default=0)
     lines = []
     for test in outcome.tests:
-        line = f"{'pass' if test.passed else 'FAIL'}  {test.name:<{width}}  {format_score(test.score)} / {format_score(test.max_score)}"
+        mark = "pass" if test.passed else "hand" if test.manual else "FAIL"
+        line = f"{mark}  {test.name:<{width}}  {format_score(test.score)} / {format_score(test.max_score)}"
         if not test.passed:
             line += f"  {test.message}"
         lines.append(line)

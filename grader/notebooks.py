@@ -47,11 +47,7 @@ def solution_cells(notebook) -> dict[str, nbformat.NotebookNode]:
 
 def grade_cells(notebook) -> dict[str, nbformat.NotebookNode]:
     """Autograded test cells, by grade_id, in notebook order."""
-    return {
-        nbgrader_meta(c)["grade_id"]: c
-        for c in notebook.cells
-        if nbgrader_meta(c).get("grade") and c.cell_type == "code"
-    }
+    return {nbgrader_meta(c)["grade_id"]: c for c in notebook.cells if is_test(c)}
 
 
 def write_notebook(notebook, path: Path) -> None:
@@ -66,8 +62,13 @@ HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
 
 def is_test(cell) -> bool:
-    """An autograded test cell (nbgrader's `grade` on a code cell)."""
-    return cell.cell_type == "code" and bool(nbgrader_meta(cell).get("grade"))
+    """An autograded test cell: nbgrader's `grade` on a code cell that is not also a `solution`.
+
+    A cell that is both is nbgrader's "manually graded answer": the student's
+    code, which runs in the kernel like any answer, and which a person grades.
+    """
+    meta = nbgrader_meta(cell)
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def has_hidden_tests(cell) -> bool:

@@ -50,7 +50,7 @@ from .judge import judge
 from .notebooks import is_test, nbgrader_meta, read_notebook, write_atomically
 from .record import TestScore, record_scores, record_zero, register, set_deadline
 from .replay import imported_modules, student_names
-from .report import Outcome, TestResult, read_outcome, write_grades_csv, write_report
+from .report import Outcome, TestResult, combined, read_outcome, write_grades_csv, write_report
 from .sanitize import nbgrader_resources, sanitize
 from .workspace import prepare_nbgrader
 
@@ -79,9 +79,10 @@ class Pipeline:
         for assignment in assignments:
             if self.deadline is not None:
                 set_deadline(self.classcourse.db_url, assignment, self.deadline)
-            source = self.classcourse.source(assignment)
-            self.harness_settings[assignment] = {"student_names": student_names(source)[0],
-                                                 "preload": imported_modules(source)}
+            for notebook in self.course.notebook_names(assignment):
+                source = self.classcourse.source(assignment, notebook)
+                self.harness_settings[(assignment, notebook)] = {"student_names": student_names(source)[0],
+                                                                 "preload": imported_modules(source)}
         outcomes: list[Outcome] = []
         progress = _progress_bar(len(submissions), self.show_progress)
         todo = []
@@ -134,7 +135,7 @@ class Pipeline:
         register(self.classcourse.db_url, submission)
         if submission.path is None:
             return self.without_run(submission, "missing", f"no notebook {submission.notebook}.ipynb was submitted")
-        source = self.classcourse.source(submission.assignment)
+        source = self.classcourse.source(submission.assignment, submission.notebook)
         resources = nbgrader_resources(self.classcourse.db_url, submission.student, submission.assignment,
                                        submission.notebook)
         try:
@@ -147,16 +148,18 @@ class Pipeline:
     def execute(self, submission: Submission, notebook, slot: int) -> Execution:
         """Step 3 (worker thread)."""
         config = {"test_cells": {cell_hash(c.source): nbgrader_meta(c)["grade_id"] for c in notebook.cells if is_test(c)},
-                  **self.harness_settings[submission.assignment]}
+                  **self.harness_settings[(submission.assignment, submission.notebook)]}
         # A short path of its own: the kernel's Unix sockets live there (at most 107 bytes of path).
         workdir = Path(tempfile.mkdtemp(prefix="grader-"))
+        copy_extra_files(self.classcourse.root / "release" / submission.assignment,
+                         self.classcourse.extra_files(submission.assignment), workdir)
         return execute(notebook, workdir, config, self.limits, slot=slot, use_sandbox=self.use_sandbox,
-                       source=self.classcourse.source(submission.assignment))
+                       source=self.classcourse.source(submission.assignment, submission.notebook))
 
     def judge_record_report(self, submission: Submission, executed: Execution) -> Outcome:
         """Steps 4, 5 and 6 (main thread)."""
         try:
-            verdicts, withheld = judge(executed, self.classcourse.source(submission.assignment))
+            verdicts, withheld = judge(executed, self.classcourse.source(submission.assignment, submission.notebook))
         finally:
             shutil.rmtree(executed.transcripts.parent, ignore_errors=True)  # holds hidden inputs: keep nothing
         scores, seconds_late, penalty = record_scores(self.classcourse.db_url, submission, executed.notebook,
@@ -184,19 +187,39 @@ class Pipeline:
         return outcome
 
     def report(self, outcome: Outcome, log_lines: list[str], notebook, why: str | None = None) -> None:
-        html = feedback_html(notebook, self.classcourse.release(outcome.submission.assignment), outcome, why)
+        s = outcome.submission
+        html = feedback_html(notebook, self.classcourse.release(s.assignment, s.notebook), outcome, why)
         write_report(self.root, outcome, self.classcourse.key(outcome.submission), log_lines, html)
 
     def grader_fault(self, submission: Submission) -> None:
         """No result for this submission (a rerun retries it); the traceback goes to an error log."""
         self.failures.append(submission)
-        log = self.root / "logs" / submission.student / f"{submission.assignment}.error.log"
+        log = self.root / "logs" / submission.student / f"{submission.name}.error.log"
         write_atomically(log, traceback.format_exc())
+
+
+# The kernel's own files in its work folder: an extra file of an assignment may not take their names.
+RESERVED_NAMES = {"harness", "transcripts", "calls", "runtime", "kernel.log"}
+
+
+def copy_extra_files(release: Path, files: list[Path], workdir: Path) -> None:
+    """The assignment's extra files (images, data) into the kernel's work folder, where the notebook finds them."""
+    for path in files:
+        relative = path.relative_to(release)
+        if relative.parts[0] in RESERVED_NAMES or relative.parts[0].startswith("kernel"):
+            raise GraderError(f"the assignment's file {relative} has a name the grader's sandbox needs: rename it")
+        target = workdir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+
+
+HAND_GRADED = "to be graded by hand"
 
 
 def _results(scores: list[TestScore], messages: dict[str, str | None]) -> list[TestResult]:
     return [TestResult(s.name, s.score, s.max_score, None if s.score >= s.max_score else
-                       (messages.get(s.name) or "the test did not earn its points")) for s in scores]
+                       HAND_GRADED if s.manual else (messages.get(s.name) or "the test did not earn its points"),
+                       s.manual) for s in scores]
 
 
 def _progress_bar(total: int, enabled: bool):
@@ -210,7 +233,7 @@ def _progress_bar(total: int, enabled: bool):
             bar.close()
             return
         s = outcome.submission
-        bar.set_postfix_str(f"{s.student}/{s.assignment}: {outcome.status}", refresh=False)
+        bar.set_postfix_str(f"{s.student}/{s.name}: {outcome.status}", refresh=False)
         bar.update(1)
 
     return update
@@ -219,10 +242,13 @@ def _progress_bar(total: int, enabled: bool):
 def grade_notebooks(course: Course, assignment: str, notebooks: dict[str, object], out: Path | None = None,
                     limits: sandbox.Limits = sandbox.Limits(), jobs: int = 1,
                     use_sandbox: bool | None = None) -> dict[str, Outcome]:
-    """Grade several versions of one assignment's notebook, by label (a student id), with the pipeline.
+    """Grade several versions of one assignment, by label (a student id), with the pipeline.
 
-    Each value is a path or a NotebookNode.  `out` defaults to a temporary
-    folder, removed afterwards.  Sandboxed where a sandbox can be made.
+    Each value is a path or a NotebookNode (the assignment's only notebook), or
+    a dict {notebook name: path or NotebookNode} with some or all of its
+    notebooks: only those given are graded, and their outcome is combined
+    (report.combined).  `out` defaults to a temporary folder, removed
+    afterwards.  Sandboxed where a sandbox can be made.
     """
     from .collect import collect
 
@@ -231,17 +257,27 @@ def grade_notebooks(course: Course, assignment: str, notebooks: dict[str, object
     with tempfile.TemporaryDirectory(prefix="grader-") as folder:
         out = Path(out or Path(folder) / "out")
         incoming = Path(folder) / "incoming"
-        name = course.notebook(assignment).name
-        for label, notebook in notebooks.items():
-            if not isinstance(notebook, nbformat.NotebookNode):
-                notebook = read_notebook(Path(notebook))
-            target = incoming / label / assignment / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(notebook, str(target))
-        submissions = collect(course, incoming, out / "submitted", [assignment])
+        given = {}
+        for label, versions in notebooks.items():
+            if not isinstance(versions, dict):
+                versions = {course.notebook(assignment).stem: versions}
+            given[label] = set(versions)
+            for name, notebook in versions.items():
+                if not isinstance(notebook, nbformat.NotebookNode):
+                    notebook = read_notebook(Path(notebook))
+                target = incoming / label / assignment / f"{name}.ipynb"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                nbformat.write(notebook, str(target))
+        submissions = [s for s in collect(course, incoming, out / "submitted", [assignment])
+                       if s.notebook in given[s.student]]
         pipeline = Pipeline(course, out, limits, jobs=jobs, force=True, use_sandbox=use_sandbox)
-        outcomes = {o.submission.student: o for o in pipeline.run(submissions)}
+        by_label: dict[str, list[Outcome]] = {}
+        for outcome in pipeline.run(submissions):
+            by_label.setdefault(outcome.submission.student, []).append(outcome)
         if pipeline.failures:
-            raise GraderError("the grader failed on " + ", ".join(s.student for s in pipeline.failures) + ": "
-                              + (out / "logs" / pipeline.failures[0].student / f"{assignment}.error.log").read_text()[-1500:])
-        return outcomes
+            first = pipeline.failures[0]
+            raise GraderError("the grader failed on " + ", ".join(s.name for s in pipeline.failures) + ": "
+                              + (out / "logs" / first.student / f"{first.name}.error.log").read_text()[-1500:])
+        order = course.notebook_names(assignment)
+        return {label: combined(sorted(parts, key=lambda o: order.index(o.submission.notebook)))
+                for label, parts in by_label.items()}

@@ -77,20 +77,21 @@ def solution_code(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
 
-def solution_answers(course: Course, assignment: str) -> dict[str, str]:
-    """The instructor's answer of each solution cell, by grade_id, without nbgrader's markers."""
-    source = read_notebook(course.notebook(assignment))
+def solution_answers(course: Course, assignment: str, notebook: str | None = None) -> dict[str, str]:
+    """The instructor's answer of each solution cell of a notebook, by grade_id, without nbgrader's markers."""
+    source = read_notebook(course.notebook(assignment, notebook))
     return {grade_id: solution_code(cell.source) for grade_id, cell in solution_cells(source).items()}
 
 
 def answered_notebook(course: Course, assignment: str, answers: dict[str, str] | None = None,
-                      before: str = "", after: str = ""):
+                      before: str = "", after: str = "", notebook: str | None = None):
     """The released notebook with the instructor's answers, some replaced by `answers` (grade_id -> code).
 
     `before` becomes a code cell ahead of the first answer cell, `after` one at the end.
+    `notebook`: which of the assignment's notebooks (default: its only one).
     """
-    released = read_notebook(course.exercises / assignment / course.notebook(assignment).name)
-    code = solution_answers(course, assignment)
+    released = read_notebook(course.exercises / assignment / course.notebook(assignment, notebook).name)
+    code = solution_answers(course, assignment, notebook)
     unknown = set(answers or {}) - set(code)
     if unknown:
         raise GraderError(f"no solution cell named {', '.join(sorted(unknown))} in {assignment}")
@@ -117,23 +118,33 @@ def replace_definition(code: str, name: str, replacement: str) -> str:
     return "\n".join(lines[:start] + replacement.rstrip("\n").splitlines() + lines[node.end_lineno:]) + "\n"
 
 
-def planted_answers(course: Course, assignment: str, planted: PlantedSubmission) -> dict[str, str]:
-    """The code of each solution cell the planted submission changes, by grade_id."""
-    answers, instructor = {}, solution_answers(course, assignment)
+def planted_answers(course: Course, assignment: str, planted: PlantedSubmission) -> dict[str, dict[str, str]]:
+    """The code of each solution cell the planted submission changes: {notebook name: {grade_id: code}}."""
+    instructor = {name: solution_answers(course, assignment, name) for name in course.notebook_names(assignment)}
+    home = {grade_id: name for name, cells in instructor.items() for grade_id in cells}
+    answers: dict[str, dict[str, str]] = {name: {} for name in instructor}
     for header, body in planted.sections.items():
-        grade_id, _, name = header.partition(" ")
-        if not name:
-            answers[grade_id] = body
-        elif grade_id not in instructor:
+        grade_id, _, definition = header.partition(" ")
+        if grade_id not in home:
             raise GraderError(f"no solution cell named {grade_id} in {assignment}")
+        cells = answers[home[grade_id]]
+        if not definition:
+            cells[grade_id] = body
         else:
-            answers[grade_id] = replace_definition(answers.get(grade_id, instructor[grade_id]), name, body)
+            cells[grade_id] = replace_definition(cells.get(grade_id, instructor[home[grade_id]][grade_id]), definition, body)
     return answers
 
 
-def build_notebook(course: Course, assignment: str, planted: PlantedSubmission):
-    """The released notebook with the planted code in its solution cells (the others keep the solution)."""
+def build_notebooks(course: Course, assignment: str, planted: PlantedSubmission) -> dict:
+    """Each released notebook of the assignment with the planted code in its solution cells, by name."""
     try:
-        return answered_notebook(course, assignment, planted_answers(course, assignment, planted))
+        return {name: answered_notebook(course, assignment, cells, notebook=name)
+                for name, cells in planted_answers(course, assignment, planted).items()}
     except GraderError as error:
         raise GraderError(f"{planted.path}: {error}") from None
+
+
+def build_notebook(course: Course, assignment: str, planted: PlantedSubmission):
+    """The released notebook with the planted code in its solution cells (an assignment of one notebook)."""
+    (notebook,) = build_notebooks(course, assignment, planted).values()
+    return notebook

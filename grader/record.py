@@ -17,6 +17,7 @@ class TestScore:
     name: str
     score: float
     max_score: float
+    manual: bool = False  # graded by a person (nbgrader's manually graded answers and tasks), not by a test
 
 
 def register(db_url: str, submission: Submission) -> None:
@@ -51,7 +52,7 @@ def record_scores(db_url: str, submission: Submission, notebook,
     SaveAutoGrades().preprocess(notebook, resources)
     with Gradebook(db_url, "course") as gradebook:
         graded = gradebook.find_submission_notebook(submission.notebook, submission.assignment, submission.student)
-        scores = [TestScore(g.name, float(g.score), float(g.max_score)) for g in graded.grades]
+        scores = _scores(graded)
         seconds_late = float(graded.assignment.total_seconds_late or 0)  # .assignment: the SubmittedAssignment
         penalty = 0.0
         if seconds_late > 0:
@@ -80,7 +81,13 @@ def stored_scores(db_url: str, submission: Submission) -> list[TestScore]:
 
     with Gradebook(db_url, "course") as gradebook:
         graded = gradebook.find_submission_notebook(submission.notebook, submission.assignment, submission.student)
-        return [TestScore(g.name, float(g.score), float(g.max_score)) for g in graded.grades]
+        return _scores(graded)
+
+
+def _scores(graded) -> list[TestScore]:
+    """The grades of a SubmittedNotebook; manual where the cell is an answer or a task, which a person grades."""
+    by_hand = {c.name for c in graded.notebook.solution_cells} | {c.name for c in graded.notebook.task_cells}
+    return [TestScore(g.name, float(g.score), float(g.max_score), g.name in by_hand) for g in graded.grades]
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ in the kernel instead, recorded and replayed as before (replay.py).
 
 from __future__ import annotations
 
+import ast
 import functools
 import io
 import math
@@ -42,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from . import codec
-from .notebooks import nbgrader_meta, one_line
+from .notebooks import is_test, nbgrader_meta, one_line
 from .harness import CALLBACK, random_states, set_random_states
 from .watched import Watched, leaves as leaf_values
 from .replay import copy_into, failing_line, student_exception, student_names, test_namespace
@@ -491,8 +492,7 @@ class RemoteTests:
 
     def __init__(self, source):
         self.source = source
-        self.tests = {nbgrader_meta(c)["grade_id"]: c.source for c in source.cells
-                      if c.cell_type == "code" and nbgrader_meta(c).get("grade")}
+        self.tests = {nbgrader_meta(c)["grade_id"]: c.source for c in source.cells if is_test(c)}
         self.functions, self.classes = student_names(source)
         self.channel: Channel | None = None
         self.namespace: dict | None = None
@@ -516,6 +516,10 @@ class RemoteTests:
                 self.namespace[name] = RemoteFunction(session, name)
             for name in self.classes:
                 self.namespace[name] = remote_class(session, name)
+            rebound = rebound_name(self.tests[grade_id], {*self.functions, *self.classes})
+            if rebound is not None:
+                return RemoteResult("unremotable", f"Unremotable: the test rebinds the student's name {rebound!r}, "
+                                                   "which only the kernel's namespace has")
             try:
                 session.request("reset")
                 exec(compile(self.tests[grade_id], filename, "exec"), self.namespace)
@@ -529,6 +533,25 @@ class RemoteTests:
                 return RemoteResult("failed", one_line(f"{type(error).__name__}: {_text(error)}"), type(error).__name__,
                                     failing_line(error, filename))
         return RemoteResult("passed")
+
+
+def rebound_name(test_source: str, names: set[str]) -> str | None:
+    """A student's name the test assigns, deletes or declares global, if any.
+
+    nbgrader's documentation checks that one answer uses another by deleting
+    it (`del squares`) and calling the other: that changes the notebook's
+    namespace, so such a test runs in the kernel (and is replayed here).
+    """
+    try:
+        tree = ast.parse(test_source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)) and node.id in names:
+            return node.id
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and set(node.names) & names:
+            return sorted(set(node.names) & names)[0]
+    return None
 
 
 def _text(error: BaseException) -> str:

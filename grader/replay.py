@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from . import codec
-from .notebooks import grade_cells, nbgrader_meta, one_line
+from .notebooks import grade_cells, is_test, nbgrader_meta, one_line
 
 
 # Both derive from BaseException so that a test's own `except Exception:` cannot swallow them.
@@ -74,7 +74,7 @@ def imported_modules(notebook) -> list[str]:
     """
     names = set()
     for cell in notebook.cells:
-        if cell.cell_type != "code" or nbgrader_meta(cell).get("grade"):
+        if cell.cell_type != "code" or is_test(cell):
             continue
         try:
             with _PARSING:

@@ -37,6 +37,7 @@ class TestResult:
     score: float
     max_score: float
     message: str | None = None  # student-safe; None when passed
+    manual: bool = False  # graded by a person in formgrader (a written answer, a task), not by a test
 
     @property
     def passed(self) -> bool:
@@ -65,15 +66,33 @@ class Outcome:
 
 
 def result_path(root: Path, submission: Submission) -> Path:
-    return root / "results" / submission.student / f"{submission.assignment}.json"
+    """DIR/results/<student>/<assignment>.json (<assignment>/<notebook>.json in an assignment of several notebooks)."""
+    return root / "results" / submission.student / f"{submission.name}.json"
+
+
+def combined(outcomes: list[Outcome]) -> Outcome:
+    """One assignment's outcome from those of its notebooks, in order (a test is named <notebook>:<grade id>).
+
+    Its status is the first that is not "ok" (each notebook's own is in its
+    result file); points, seconds and late penalties add up, as nbgrader's do.
+    """
+    if len(outcomes) == 1:
+        return outcomes[0]
+    tests = [replace(t, name=f"{o.submission.notebook}:{t.name}") for o in outcomes for t in o.tests]
+    comments = {f"{o.submission.notebook}:{name}": text for o in outcomes for name, text in o.comments.items()}
+    status = next((o.status for o in outcomes if o.status != "ok"), "ok")
+    return Outcome(outcomes[0].submission, status, round(sum(o.seconds for o in outcomes), 2), tests,
+                   all(o.reused for o in outcomes), comments, any(o.needs_manual_grade for o in outcomes),
+                   max(o.seconds_late for o in outcomes), sum(o.late_penalty for o in outcomes))
 
 
 def write_report(root: Path, outcome: Outcome, key: str, log_lines: list[str], html: str) -> None:
     s = outcome.submission
     install_mathjax(root / "feedback")
-    write_atomically(root / "feedback" / s.student / f"{s.assignment}.html", html)
-    write_atomically(root / "logs" / s.student / f"{s.assignment}.log", "\n".join(log_lines) + "\n")
-    result = {"student_id": s.student, "assignment": s.assignment, "notebook": s.notebook, "score": outcome.score,
+    write_atomically(root / "feedback" / s.student / f"{s.name}.html", html)
+    write_atomically(root / "logs" / s.student / f"{s.name}.log", "\n".join(log_lines) + "\n")
+    result = {"student_id": s.student, "assignment": s.assignment, "notebook": s.notebook, "notebooks": s.notebooks,
+              "score": outcome.score,
               "max_score": outcome.max_score, "status": outcome.status, "seconds": outcome.seconds,
               "tests": [asdict(t) for t in outcome.tests], "key": key,
               "timestamp": s.timestamp.isoformat(sep=" ") if s.timestamp else "",
@@ -113,10 +132,11 @@ def graded_outcomes(root: Path) -> list[tuple[dict, Outcome]]:
     database = root / "gradebook.db"
     # One connection for every result: grades.csv is rebuilt at the end of each autograde run.
     with Gradebook(f"sqlite:///{database}", "course") if database.exists() else nullcontext() as gradebook:
-        for path in sorted((root / "results").glob("*/*.json")):
+        for path in sorted((root / "results").glob("*/**/*.json")):
             try:
                 data = json.loads(path.read_text())
-                submission = Submission(data["student_id"], data["assignment"], data["notebook"], None)
+                submission = Submission(data["student_id"], data["assignment"], data["notebook"], None,
+                                        notebooks=int(data.get("notebooks", 1)))
                 outcome = outcome_of(data, submission)
             except (OSError, ValueError, KeyError, TypeError):
                 continue  # a torn or foreign file: the next autograde run redoes it
@@ -129,13 +149,18 @@ def graded_outcomes(root: Path) -> list[tuple[dict, Outcome]]:
 def write_grades_csv(root: Path) -> Path:
     """DIR/grades.csv from every result file in DIR/results, with formgrader's hand grades (atomically).
 
-    One row per submission: the fixed CSV_FIELDS, then one column per test,
-    "<assignment>:<grade id>", holding its points (empty for other assignments).
+    One row per submission (of all an assignment's notebooks): the fixed
+    CSV_FIELDS, then one column per test, "<assignment>:<grade id>" (or
+    "<assignment>:<notebook>:<grade id>" in an assignment of several notebooks),
+    holding its points (empty for other assignments).
     """
-    rows, tests = [], {}
+    rows, tests, by_submission = [], {}, {}
     for data, outcome in graded_outcomes(root):
+        by_submission.setdefault((data["student_id"], data["assignment"]), []).append((data, outcome))
+    for parts in by_submission.values():
+        data, outcome = parts[0][0], combined([o for _, o in parts])
         row = {"student_id": data["student_id"], "assignment": data["assignment"], "score": outcome.score,
-               "max_score": outcome.max_score, "status": data["status"], "seconds": data["seconds"],
+               "max_score": outcome.max_score, "status": outcome.status, "seconds": outcome.seconds,
                "needs_manual_grade": outcome.needs_manual_grade, "timestamp": data.get("timestamp", ""),
                "seconds_late": outcome.seconds_late, "late_penalty": outcome.late_penalty}
         for test in outcome.tests:
@@ -163,7 +188,7 @@ def regenerate_feedback(root: Path) -> list[Path]:
         if released not in releases:  # one per assignment, shared by its students' pages
             releases[released] = read_notebook(released)
         release = releases[released]
-        page = root / "feedback" / s.student / f"{s.assignment}.html"
+        page = root / "feedback" / s.student / f"{s.name}.html"
         write_atomically(page, feedback_html(notebook, release, outcome, None if notebook else f"status: {outcome.status}"))
         pages.append(page)
     return pages

@@ -13,7 +13,7 @@ import copy
 
 import nbformat
 
-from .notebooks import nbgrader_meta
+from .notebooks import is_test, nbgrader_meta
 
 
 def nbgrader_resources(db_url: str, student: str, assignment: str, notebook: str) -> dict:
@@ -38,7 +38,7 @@ def restore_nbgrader_cells(notebook, source):
             seen.add(grade_id)
     order = list(known)
     for grade_id, cell in known.items():
-        if grade_id in seen or not (cell.cell_type == "code" and nbgrader_meta(cell).get("grade")):
+        if grade_id in seen or not is_test(cell):  # never an answer cell: the source holds the solution
             continue
         earlier = [g for g in order[:order.index(grade_id)] if g in seen]
         position = len(notebook.cells)

@@ -19,7 +19,7 @@ from . import sandbox
 from .course import Course
 from .grading import format_score
 from .pipeline import grade_notebooks
-from .planted import PlantedSubmission, build_notebook, planted_submissions
+from .planted import PlantedSubmission, build_notebooks, planted_submissions
 from .release import leaked_lines, stale_notebooks
 from .report import Outcome
 from .classcourse import ClassCourse
@@ -63,35 +63,47 @@ def verify_assignment(course: Course, assignment: str, result: Verification, job
         result.add(assignment, "no solution or hidden-test text released", not leaks, "; ".join(leaks[:3]))
         if stale:
             return  # grading a stale release would test the wrong notebook
-        source = course.notebook(assignment)
+        sources = {path.stem: path for path in course.source_notebooks(assignment)}
         planted = planted_submissions(course, assignment)
-        notebooks = {"solution": source, "released": course.exercises / assignment / source.name}
-        notebooks.update({p.label: build_notebook(course, assignment, p) for p in planted})
+        notebooks = {"solution": sources,
+                     "released": {name: course.exercises / assignment / path.name for name, path in sources.items()}}
+        notebooks.update({p.label: build_notebooks(course, assignment, p) for p in planted})
         reports = grade_notebooks(course, assignment, notebooks, out=out, jobs=jobs or os.cpu_count() or 1,
                                   use_sandbox=sandbox.available()[0])
     result.planted[assignment], result.reports[assignment] = planted, reports
 
+    def points(report) -> tuple[float, float]:
+        """Points and maximum of the automatically graded tests: answers graded by hand wait for a person."""
+        tests = [t for t in report.tests if not t.manual]
+        return sum(t.score for t in tests), sum(t.max_score for t in tests)
+
     def score_text(report):
-        return f"{format_score(report.score)} / {format_score(report.max_score)}"
+        score, most = points(report)
+        by_hand = report.max_score - most
+        return f"{format_score(score)} / {format_score(most)}" + (f", {format_score(by_hand)} by hand" if by_hand else "")
 
     solution = reports["solution"]
-    result.add(assignment, "solution scores full marks", solution.score == solution.max_score > 0, score_text(solution))
+    score, most = points(solution)
+    result.add(assignment, "solution scores full marks", score == most > 0, score_text(solution))
     released = reports["released"]
     result.add(assignment, "released notebook scores 0", released.score == 0, score_text(released))
     for p in planted:
         report = reports[p.label]
-        failed = {t.name for t in report.tests if not t.passed}
+        failed = {t.name for t in report.tests if not t.passed and not t.manual}
+        score, most = points(report)
         if p.should_pass:
-            ok = report.score == report.max_score
+            ok = score == most
             detail = score_text(report) + (f"; failed {', '.join(sorted(failed))}" if failed else "")
             result.add(assignment, f"{p.path.name} scores full marks", ok, detail)
         else:
             missing = [name for name in p.must_fail if name not in failed]
-            ok = report.score < report.max_score and not missing
+            ok = score < most and not missing
             detail = score_text(report) + (f"; expected to fail {', '.join(missing)}" if missing else "")
             result.add(assignment, f"{p.path.name} scores below full", ok, detail)
     wrong = [p for p in planted if not p.should_pass]
-    result.add(assignment, "has planted wrong submissions", len(wrong) >= MIN_WRONG, f"{len(wrong)} found, {MIN_WRONG} required")
+    if not course.nbgrader_layout:  # the course's own exercises must keep them; an instructor's assignments may
+        result.add(assignment, "has planted wrong submissions", len(wrong) >= MIN_WRONG,
+                   f"{len(wrong)} found, {MIN_WRONG} required")
 
 
 def verify(course: Course, assignments: list[str] | None = None) -> Verification:

@@ -15,14 +15,14 @@ from grader.notebooks import nbgrader_meta
 from grader.report import Outcome, TestResult
 from grader.sanitize import restore_nbgrader_cells
 
-NOTEBOOKS = {"matmul": "04-matmul", "hybrids": "10-hybrids"}
+NOTEBOOKS = [("04-matmul", "matmul"), ("10-hybrids", "hybrids")]
 
 
 # -- collect ----------------------------------------------------------------------------
 
 def test_lms_file_names_give_student_and_assignment():
-    assert zip_key("jsmith_1234_5678_matmul.ipynb", NOTEBOOKS) == ("jsmith", "04-matmul")
-    assert zip_key("top/jsmith/10-hybrids/hybrids.ipynb", NOTEBOOKS) == ("jsmith", "10-hybrids")
+    assert zip_key("jsmith_1234_5678_matmul.ipynb", NOTEBOOKS) == ("jsmith", "04-matmul", "matmul")
+    assert zip_key("top/jsmith/10-hybrids/hybrids.ipynb", NOTEBOOKS) == ("jsmith", "10-hybrids", "hybrids")
     assert zip_key("notes_matmul.txt.ipynb", NOTEBOOKS) is None
 
 
@@ -30,7 +30,7 @@ def test_a_name_pattern_reads_flat_zips(course, tmp_path):
     import re
 
     pattern = re.compile(r"(?P<student_id>[a-z]+)--(?P<file_id>\w+)\.ipynb")
-    assert zip_key("ada--matmul.ipynb", NOTEBOOKS, pattern) == ("ada", "04-matmul")
+    assert zip_key("ada--matmul.ipynb", NOTEBOOKS, pattern) == ("ada", "04-matmul", "matmul")
     assert zip_key("ada--essay.ipynb", NOTEBOOKS, pattern) is None
     archive = tmp_path / "class.zip"
     notebook = nbformat.writes(nbformat.v4.new_notebook())
