@@ -93,3 +93,27 @@ def test_gpu_chapter_shows_recorded_runs(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     assert "FAKE GPU for tests (not a measurement) (recorded 2000-01-01" in run.stdout
     assert "No GPU run has been recorded yet" not in run.stdout
+
+
+VERDICTS = {"measured here", "cited", "corrected", "partly holds", "forecast", "opinion", "not yet checked"}
+LEDGER_ROW = re.compile(r'^\| (?P<id>C\d\d) \| "(?P<quote>[^"|]+)" \| (?P<verdict>[^|]+?) \| (?P<finding>[^|]+?) '
+                        r'\| \{ref\}`(?P<label>[\w-]+)` \|$', re.MULTILINE)
+
+
+def test_every_claim_of_the_seed_has_a_row_in_the_ledger_and_its_link_resolves():
+    """book/claims.md: one row per claim in book/data/seed_claims.json, a known verdict, a label that exists."""
+    claims = json.loads((ROOT / "book" / "data" / "seed_claims.json").read_text())["claims"]
+    page = (ROOT / "book" / "claims.md").read_text()
+    rows = {row["id"]: row for row in LEDGER_ROW.finditer(page)}
+    table_lines = [line for line in page.splitlines() if line.startswith("| C")]
+    assert len(rows) == len(table_lines), "a ledger row is malformed: | id | \"quote\" | verdict | finding | {ref}`label` |"
+    assert list(rows) == [claim["id"] for claim in claims], "the ledger's rows and the seed's claims differ"
+    labels = set()
+    for path in [*(ROOT / "chapters").glob("*.md"), *(ROOT / "book").glob("*.md")]:
+        labels |= set(re.findall(r"^\(([\w-]+)\)=$", path.read_text(), re.MULTILINE))
+    for claim in claims:
+        row = rows[claim["id"]]
+        assert row["quote"] == claim["quote"], f"{claim['id']}: the row quotes {row['quote']!r}"
+        assert row["verdict"] in VERDICTS, f"{claim['id']}: unknown verdict {row['verdict']!r}"
+        assert row["label"] in labels, f"{claim['id']}: no section labelled {row['label']!r}"
+    assert "{ref}`claims`" in (ROOT / "book" / "intro.md").read_text(), "the intro does not link the ledger"
