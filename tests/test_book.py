@@ -117,3 +117,17 @@ def test_every_claim_of_the_seed_has_a_row_in_the_ledger_and_its_link_resolves()
         assert row["verdict"] in VERDICTS, f"{claim['id']}: unknown verdict {row['verdict']!r}"
         assert row["label"] in labels, f"{claim['id']}: no section labelled {row['label']!r}"
     assert "{ref}`claims`" in (ROOT / "book" / "intro.md").read_text(), "the intro does not link the ledger"
+
+
+def test_chapters_are_written_as_jupytext_writes_them():
+    """What JupyterLab writes back when a chapter is saved (tests/test_lab.py saves them for real), caught early:
+    an edit by hand that jupytext would re-wrap (a long YAML caption) would change the file on its first save."""
+    import jupytext
+
+    assert "jupytext_version" in (ROOT / "jupytext.toml").read_text()  # the version lines it filters, as below
+    for path in chapters():
+        text = path.read_text()
+        written = jupytext.writes(jupytext.reads(text, fmt="md:myst"), fmt="md:myst")
+        written = "".join(line for line in written.splitlines(keepends=True)
+                          if not line.lstrip().startswith(("jupytext_version:", "format_version:")))
+        assert written == text, f"{path.name}: run `jupytext --to md:myst --output {path} {path}` from the course folder"
