@@ -66,3 +66,14 @@ def test_exercise_is_honest(course, assignment):
             assert "x: array" not in test.message, f"{test.name} shows compared arrays"
             for line in secrets:
                 assert line not in test.message, f"{test.name} message shows hidden line {line!r}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_test_is_named_by_a_planted_wrong_answer(course, assignment):
+    """Each graded test has a planted wrong answer that must fail it: no test goes unchecked (static, fast)."""
+    from grader.notebooks import grade_cells
+    from grader.planted import planted_submissions
+
+    tests = set(grade_cells(read_notebook(course.notebook(assignment))))
+    named = {name for p in planted_submissions(course, assignment) if not p.should_pass for name in p.must_fail}
+    assert tests <= named, f"no planted wrong answer names {sorted(tests - named)}"
