@@ -101,6 +101,9 @@ class Autograde:
                             help="nbgrader's late-submission policy for work after --deadline (default: none)")
         parser.add_argument("--unsafe-no-sandbox", action="store_true",
                             help="run student code without a sandbox (only for code you trust)")
+        parser.add_argument("--scheduler", metavar="ADDRESS", help="grade on a Dask cluster: its scheduler's address "
+                            "(tcp://HOST:8786) or scheduler file; every worker needs this course and bubblewrap "
+                            "(default: --jobs threads on this machine)")
 
     def run(self, args) -> int:
         from . import sandbox
@@ -108,18 +111,32 @@ class Autograde:
         from .pipeline import Pipeline
 
         course = find_course(course_dir=args.course)
-        ok, why = sandbox.available()
-        if not ok and not args.unsafe_no_sandbox:
-            raise GraderError(f"{why}; refusing to run student code unsandboxed (--unsafe-no-sandbox overrides)")
+        if args.scheduler:  # student code runs on the workers: each is asked (engines.DaskEngine.check_workers)
+            ok = not args.unsafe_no_sandbox
+        else:
+            ok, why = sandbox.available()
+            if not ok and not args.unsafe_no_sandbox:
+                raise GraderError(f"{why}; refusing to run student code unsandboxed (--unsafe-no-sandbox overrides)")
         assignments = [course.check_assignment(a) for a in args.assignment] if args.assignment else None
         limits = sandbox.Limits(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout, memory_mb=args.memory)
         out = args.out.resolve()
         submissions = collect(course, args.submissions, out / "submitted", assignments, args.name_pattern)
         if not submissions:
             raise GraderError(f"no submissions found in {args.submissions}")
+        engine = None
+        if args.scheduler:
+            from .engines import DaskEngine
+
+            engine = DaskEngine(args.scheduler)
+            dashboard = engine.dashboard()
+            print(f"grading on {engine.name}" + (f"; dashboard: {dashboard}" if dashboard else ""), flush=True)
         grader = Pipeline(course, out, limits, args.jobs, force=args.force, use_sandbox=ok, progress=True,
-                          deadline=args.deadline, late_penalty=args.late_penalty)
-        outcomes = grader.run(submissions)
+                          deadline=args.deadline, late_penalty=args.late_penalty, engine=engine)
+        try:
+            outcomes = grader.run(submissions)
+        finally:
+            if engine is not None:
+                engine.close()
         reused = sum(o.reused for o in outcomes)
         counts = {}
         for outcome in outcomes:

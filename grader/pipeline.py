@@ -7,34 +7,36 @@ Each submission goes through six small steps, in this order:
   2. sanitize  put back the instructor's tests and metadata from the gradebook
                (sanitize.py): editing, deleting or duplicating a test changes nothing;
   3. execute   run the student's cells with their kernel in a sandbox, and the
-               test cells here, in the trusted grader, with live handles on the
+               test cells in the trusted grader, with live handles on the
                kernel's objects (execute.py, remote.py); a test that cannot
                cross runs in the kernel, its calls recorded for replay;
-  4. judge     decide each verdict in this trusted process (a test run here
+  4. judge     decide each verdict in the trusted grader (a test run there
                decides itself; one run in the kernel is replayed against the
                recorded values) and reduce the notebook to what a student may
                see (judge.py);
   5. record    write the scores into nbgrader's gradebook (record.py);
   6. report    feedback page, log, and last the result file (report.py).
 
-The order matters: sanitize before execute, so no test the student wrote runs; judge before record, so the gradebook only ever holds
-trusted verdicts; the result file last, so its presence means "graded" and a
+The order matters: sanitize before execute, so no test the student wrote
+runs; judge before record, so the gradebook only ever holds trusted verdicts; the result file last, so its presence means "graded" and a
 run killed at any point resumes where it stopped (a rerun skips every
 submission whose result matches its bytes and the assignment's source).
 
-Steps 1, 2, 4, 5 and 6 run in this process, one submission at a time (the
-gradebook is SQLite: one writer); step 3 runs for up to `jobs` submissions at
-once.  A fault of the grader itself on one submission (never the student's)
-leaves that submission without a result, logged, for the next run to retry.
+Steps 1, 2, 5 and 6 run in this process, one submission at a time (the
+gradebook is SQLite: one writer).  Steps 3 and 4 are one task (work.py), plain
+data in and JSON text out, run by an engine (engines.py): `jobs` threads of
+this process, or the workers of a Dask cluster, each a trusted grader of its
+own with the same sandbox.  A fault of the grader itself on one submission
+(never the student's) leaves that submission without a result, logged, for
+the next run to retry.
 """
 
 from __future__ import annotations
 
-import shutil
+import json
 import tempfile
-import threading
+import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -43,30 +45,35 @@ from . import GraderError, sandbox
 from .classcourse import ClassCourse
 from .collect import Submission
 from .course import Course
-from .execute import Execution, execute
+from .engines import LocalEngine
 from .feedback import feedback_html
-from .harness import cell_hash
-from .judge import judge
-from .notebooks import is_test, nbgrader_meta, read_notebook, write_atomically
-from .record import TestScore, record_scores, record_zero, register, set_deadline
+from .judge import Verdict
+from .notebooks import read_notebook, write_atomically
+from .record import TestScore, one_engine_per_gradebook, record_scores, record_zero, register, set_deadline
 from .replay import imported_modules, student_names
 from .report import Outcome, TestResult, combined, read_outcome, write_grades_csv, write_report
 from .sanitize import nbgrader_resources, sanitize
+from .work import assignment_data, grade_task
 from .workspace import prepare_nbgrader
 
 
 class Pipeline:
-    """Grades submissions into `out` (an nbgrader course folder), in sandboxes unless told otherwise."""
+    """Grades submissions into `out` (an nbgrader course folder), in sandboxes unless told otherwise.
+
+    Steps 3 and 4 run on `engine` (engines.py): `jobs` threads here by default, or a Dask cluster's workers.
+    """
 
     def __init__(self, course: Course, out: Path, limits: sandbox.Limits = sandbox.Limits(), jobs: int = 1,
                  force: bool = False, use_sandbox: bool = True, progress: bool = False, deadline=None,
-                 late_penalty: str = "none"):
+                 late_penalty: str = "none", engine=None):
         self.course, self.limits, self.jobs, self.force = course, limits, max(1, jobs), force
         self.deadline, self.late_penalty = deadline, late_penalty  # nbgrader's LateSubmissionPlugin method
         self.classcourse = ClassCourse(course, out, limits)
         self.use_sandbox, self.show_progress = use_sandbox, progress
-        self.harness_settings: dict[str, dict] = {}
+        self.engine = engine
+        self.shared: dict[tuple[str, str], object] = {}  # (assignment, notebook) -> work.assignment_data, shared
         self.failures: list[Submission] = []  # not graded because of an error in the grader itself
+        self.seconds_here = 0.0  # spent in steps 2, 5 and 6, in this process (make bench's cluster model)
 
     @property
     def root(self) -> Path:
@@ -79,10 +86,16 @@ class Pipeline:
         for assignment in assignments:
             if self.deadline is not None:
                 set_deadline(self.classcourse.db_url, assignment, self.deadline)
-            for notebook in self.course.notebook_names(assignment):
-                source = self.classcourse.source(assignment, notebook)
-                self.harness_settings[(assignment, notebook)] = {"student_names": student_names(source)[0],
-                                                                 "preload": imported_modules(source)}
+        engine = self.engine or LocalEngine(self.jobs)
+        try:
+            engine.check_workers(self.use_sandbox)
+            with one_engine_per_gradebook():
+                return self._run(engine, submissions)
+        finally:
+            if self.engine is None:
+                engine.close()
+
+    def _run(self, engine, submissions: list[Submission]) -> list[Outcome]:
         outcomes: list[Outcome] = []
         progress = _progress_bar(len(submissions), self.show_progress)
         todo = []
@@ -92,43 +105,94 @@ class Pipeline:
                 progress(outcomes[-1])
             else:
                 todo.append(submission)
-        slots, slot_lock = list(range(self.jobs)), threading.Lock()
+        # A bounded window of tasks in flight: sanitized notebooks wait here, not in the cluster's memory.
+        waiting, running = iter(todo), {}
+        try:
+            while True:
+                while len(running) < 2 * engine.capacity():
+                    submission = next(waiting, None)
+                    if submission is None:
+                        break
+                    started = self.start(engine, submission)
+                    if isinstance(started, Outcome):
+                        outcomes.append(started)
+                        progress(started)
+                    elif started is not None:
+                        running[started] = submission
+                if not running:
+                    break
+                for future in engine.wait(running):
+                    submission = running.pop(future)
+                    outcome, worker = self.finish(engine, submission, future)
+                    if outcome is not None:
+                        outcomes.append(outcome)
+                        progress(outcome, worker)
+        except BaseException:
+            engine.close(cancel=True)  # what was recorded stays; the rest is graded by the next run
+            raise
+        finally:
+            progress(None)
+            write_grades_csv(self.root)
+        order = {id(s): i for i, s in enumerate(submissions)}
+        return sorted(outcomes, key=lambda o: order.get(id(o.submission), len(order)))
 
-        def execute_in_a_slot(submission, notebook):
-            with slot_lock:
-                slot = slots.pop()
-            try:
-                return self.execute(submission, notebook, slot)
-            finally:
-                with slot_lock:
-                    slots.append(slot)
+    def start(self, engine, submission: Submission):
+        """Step 2 here, then steps 3 and 4 sent to the engine: its future (an Outcome if there is nothing to run)."""
+        with _stopwatch(self):
+            return self._start(engine, submission)
 
-        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            running = []
-            for submission in todo:
-                try:
-                    prepared = self.sanitize(submission)
-                    if isinstance(prepared, Outcome):
-                        outcomes.append(prepared)
-                        progress(prepared)
-                    else:
-                        running.append((submission, pool.submit(execute_in_a_slot, submission, prepared)))
-                except Exception:
-                    self.grader_fault(submission)
-            for submission, future in running:
-                try:
-                    outcomes.append(self.judge_record_report(submission, future.result()))
-                    progress(outcomes[-1])
-                except Exception:
-                    self.grader_fault(submission)
-        progress(None)
-        write_grades_csv(self.root)
-        return outcomes
+    def _start(self, engine, submission: Submission):
+        try:
+            prepared = self.sanitize(submission)
+            if isinstance(prepared, Outcome):
+                return prepared
+            return engine.submit(grade_task, nbformat.writes(prepared), self.shared_data(engine, submission))
+        except Exception:
+            self.grader_fault(submission)
+            return None
+
+    def finish(self, engine, submission: Submission, future) -> tuple[Outcome | None, str | None]:
+        """Steps 5 and 6 here, from the engine's answer: (outcome or None if the grader failed on it, worker)."""
+        with _stopwatch(self):
+            return self._finish(engine, submission, future)
+
+    def _finish(self, engine, submission: Submission, future) -> tuple[Outcome | None, str | None]:
+        try:
+            answer = json.loads(engine.result(future))
+        except Exception:
+            if engine.lost():
+                raise GraderError(f"lost {engine.name} (its scheduler went away): what was graded is kept; "
+                                  f"run the same command again to grade the rest") from None
+            self.grader_fault(submission)  # e.g. Dask's KilledWorker: the task killed every worker it ran on
+            return None, None
+        worker = answer.get("worker")
+        if "refused" in answer:
+            raise GraderError(answer["refused"] + "; nothing more was sent (rerun when every worker has a sandbox)")
+        if "fault" in answer:
+            self.grader_fault(submission, f"on {worker}:\n{answer['fault']}")
+            return None, worker
+        try:
+            return self.record_report(submission, answer["graded"], worker), worker
+        except Exception:
+            self.grader_fault(submission)
+            return None, worker
+
+    def shared_data(self, engine, submission: Submission):
+        """What every task of one notebook needs, sent to the engine once."""
+        key = (submission.assignment, submission.notebook)
+        if key not in self.shared:
+            source = self.classcourse.source(*key)
+            settings = {"student_names": student_names(source)[0], "preload": imported_modules(source)}
+            release = self.root / "release" / submission.assignment
+            extra = {str(relative): (release / relative).read_bytes()
+                     for relative in self.classcourse.extra_files(submission.assignment)}
+            self.shared[key] = engine.share(assignment_data(source, settings, extra, self.limits, self.use_sandbox))
+        return self.shared[key]
 
     # -- the steps, one method each --------------------------------------------------------
 
     def sanitize(self, submission: Submission):
-        """Step 2 (main thread): an Outcome for a missing or unusable notebook, else the sanitized one."""
+        """Step 2: an Outcome for a missing or unusable notebook, else the sanitized one."""
         from nbformat import ValidationError as NotebookInvalid
         from nbgrader.nbgraderformat import ValidationError as NbgraderInvalid
 
@@ -145,41 +209,26 @@ class Pipeline:
         except (NotebookInvalid, NbgraderInvalid) as error:  # nbgrader refuses the notebook (e.g. broken metadata)
             return self.without_run(submission, "invalid_notebook", f"{type(error).__name__}: {error}")
 
-    def execute(self, submission: Submission, notebook, slot: int) -> Execution:
-        """Step 3 (worker thread)."""
-        config = {"test_cells": {cell_hash(c.source): nbgrader_meta(c)["grade_id"] for c in notebook.cells if is_test(c)},
-                  **self.harness_settings[(submission.assignment, submission.notebook)]}
-        # A short path of its own: the kernel's Unix sockets live there (at most 107 bytes of path).
-        workdir = Path(tempfile.mkdtemp(prefix="grader-"))
-        release = self.classcourse.root / "release" / submission.assignment
-        for relative in self.classcourse.extra_files(submission.assignment):  # images, data: where the notebook looks
-            (workdir / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(release / relative, workdir / relative)
-        return execute(notebook, workdir, config, self.limits, slot=slot, use_sandbox=self.use_sandbox,
-                       source=self.classcourse.source(submission.assignment, submission.notebook))
-
-    def judge_record_report(self, submission: Submission, executed: Execution) -> Outcome:
-        """Steps 4, 5 and 6 (main thread)."""
-        try:
-            verdicts, withheld = judge(executed, self.classcourse.source(submission.assignment, submission.notebook))
-        finally:
-            shutil.rmtree(executed.transcripts.parent, ignore_errors=True)  # holds hidden inputs: keep nothing
-        scores, seconds_late, penalty = record_scores(self.classcourse.db_url, submission, executed.notebook,
-                                                      self.late_penalty)
+    def record_report(self, submission: Submission, graded: dict, worker: str | None) -> Outcome:
+        """Steps 5 and 6, from what steps 3 and 4 answered (work.grade_task)."""
+        notebook = nbformat.from_dict(graded["notebook"])
+        verdicts = {grade_id: Verdict(grade_id, *fields) for grade_id, fields in graded["verdicts"].items()}
+        scores, seconds_late, penalty = record_scores(self.classcourse.db_url, submission, notebook, self.late_penalty)
         autograded = self.root / "autograded" / submission.student / submission.assignment / f"{submission.notebook}.ipynb"
-        write_atomically(autograded, nbformat.writes(executed.notebook))
+        write_atomically(autograded, nbformat.writes(notebook))
         messages = {grade_id: verdict.message for grade_id, verdict in verdicts.items()}
-        outcome = Outcome(submission, executed.status, round(executed.seconds, 2), _results(scores, messages),
+        outcome = Outcome(submission, graded["status"], round(graded["seconds"], 2), _results(scores, messages),
                           seconds_late=seconds_late, late_penalty=penalty)
-        lines = [f"status: {executed.status}", f"seconds: {executed.seconds:.2f}", f"restarts: {executed.restarts}",
-                 *executed.events, "tests (full messages: for instructors only):"]
+        lines = [f"status: {graded['status']}", f"seconds: {graded['seconds']:.2f}", f"restarts: {graded['restarts']}",
+                 *([f"graded on: {worker}"] if worker and worker != "this machine" else []),
+                 *graded["events"], "tests (full messages: for instructors only):"]
         for grade_id, verdict in verdicts.items():
             lines.append(f"  {'pass' if verdict.passed else 'FAIL'} {grade_id} ({verdict.how}) {verdict.detail or ''}".rstrip())
-        if withheld:
-            lines.append(f"feedback: outputs of code cells {withheld} withheld (they ran after hidden tests)")
-        if executed.status != "ok" and executed.kernel_log:
-            lines += ["kernel output (last lines):", *executed.kernel_log.splitlines()]
-        self.report(outcome, lines, executed.notebook)
+        if graded["withheld"]:
+            lines.append(f"feedback: outputs of code cells {graded['withheld']} withheld (they ran after hidden tests)")
+        if graded["status"] != "ok" and graded["kernel_log"]:
+            lines += ["kernel output (last lines):", *graded["kernel_log"].splitlines()]
+        self.report(outcome, lines, notebook)
         return outcome
 
     def without_run(self, submission: Submission, status: str, why: str) -> Outcome:
@@ -193,14 +242,27 @@ class Pipeline:
         html = feedback_html(notebook, self.classcourse.release(s.assignment, s.notebook), outcome, why)
         write_report(self.root, outcome, self.classcourse.key(outcome.submission), log_lines, html)
 
-    def grader_fault(self, submission: Submission) -> None:
+    def grader_fault(self, submission: Submission, text: str | None = None) -> None:
         """No result for this submission (a rerun retries it); the traceback goes to an error log."""
         self.failures.append(submission)
         log = self.root / "logs" / submission.student / f"{submission.name}.error.log"
-        write_atomically(log, traceback.format_exc())
+        write_atomically(log, text or traceback.format_exc())
 
 
 HAND_GRADED = "to be graded by hand"
+
+
+class _stopwatch:
+    """Adds the seconds of a `with` block to pipeline.seconds_here."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc):
+        self.pipeline.seconds_here += time.perf_counter() - self.start
 
 
 def _results(scores: list[TestScore], messages: dict[str, str | None]) -> list[TestResult]:
@@ -210,17 +272,29 @@ def _results(scores: list[TestScore], messages: dict[str, str | None]) -> list[T
 
 
 def _progress_bar(total: int, enabled: bool):
-    """tqdm's bar on stderr (silent when stderr is not a terminal); call with each Outcome, then None."""
+    """tqdm's bar on stderr (silent when stderr is not a terminal); call with each Outcome, then None.
+
+    With several workers (a Dask cluster) it also shows each one's throughput, in notebooks per minute.
+    """
     from tqdm import tqdm
 
     bar = tqdm(total=total, unit="notebook", disable=None if enabled else True, dynamic_ncols=True)
+    start, per_worker = time.monotonic(), {}
 
-    def update(outcome: Outcome | None) -> None:
+    def update(outcome: Outcome | None, worker: str | None = None) -> None:
         if outcome is None:
             bar.close()
             return
         s = outcome.submission
-        bar.set_postfix_str(f"{s.student}/{s.name}: {outcome.status}", refresh=False)
+        text = f"{s.student}/{s.name}: {outcome.status}"
+        if worker and worker != "this machine":
+            per_worker[worker] = per_worker.get(worker, 0) + 1
+            minutes = max(time.monotonic() - start, 1.0) / 60
+            busiest = sorted(per_worker.items(), key=lambda item: -item[1])
+            shown = ", ".join(f"{name.rpartition('/')[2]} {n / minutes:.1f}/min" for name, n in busiest[:3])
+            more = f" +{len(busiest) - 3} workers" if len(busiest) > 3 else ""
+            text += f" | {shown}{more}"
+        bar.set_postfix_str(text, refresh=False)
         bar.update(1)
 
     return update

@@ -84,13 +84,10 @@ def nbgrader_run(folder: Path, *args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """The class graded twice: by `grader autograde --course` into ours/, by plain nbgrader into plain/."""
+def graded(tmp_path_factory, nbgrader_class):
+    """The class graded twice: by `grader autograde --course` into ours/ (conftest.py), by plain nbgrader into plain/."""
     folder = tmp_path_factory.mktemp("nbgrader-course")
-    submissions = write_class(folder / "submissions")
-    ours = folder / "ours"
-    assert main(["autograde", str(submissions), "--out", str(ours), "--course", str(COURSE),
-                 "--deadline", DEADLINE, "--jobs", "2"]) == 0
+    submissions, ours = nbgrader_class
 
     plain = folder / "plain"
     shutil.copytree(COURSE / "source", plain / "source")
