@@ -141,7 +141,7 @@ class DaskEngine:
         return answer
 
     def lost(self) -> bool:
-        return self.client.status not in ("running", "connecting")
+        return self.client.status != "running"
 
     def close(self, cancel: bool = False) -> None:
         try:

@@ -31,7 +31,7 @@ SANDBOX, NO_SANDBOX_WHY = sandbox.available()
 # One group with test_nbgrader_course: the class is graded on this machine once (conftest.nbgrader_class).
 pytestmark = [pytest.mark.xdist_group("nbgrader-course"),
               pytest.mark.skipif(not SANDBOX, reason=f"no sandbox: {NO_SANDBOX_WHY}")]
-COPIES_OF_ALICE = 3  # each hands in 3 notebooks: 9 more, so that a run lasts long enough to be interrupted
+COPIES_OF_ALICE = 2  # each hands in 3 notebooks: 6 more, so that a run lasts long enough to be interrupted
 
 
 def autograde(submissions: Path, out: Path, *extra: str) -> int:
@@ -182,3 +182,31 @@ def test_a_grading_process_that_cannot_sandbox_refuses_its_tasks(nbgrader_class,
     assert error.startswith("grader: error: this machine cannot run student code in a sandbox: bubblewrap is not")
     graded = [json.loads(p.read_text())["status"] for p in (out / "results").rglob("*.json")]
     assert set(graded) <= {"missing"}  # a missing notebook needs no sandbox; nothing was run
+
+
+def test_a_scheduler_that_goes_away_stops_the_run_and_a_rerun_finishes(larger_class, nbgrader_class, cluster,
+                                                                       tmp_path, capsys):
+    (submissions, total), graded_here = larger_class, nbgrader_class[1]
+    out = tmp_path / "out"
+    doomed = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                      dashboard_address=":0")
+    codes = []
+    grading = threading.Thread(target=lambda: codes.append(autograde(submissions, out, "--scheduler",
+                                                                     doomed.scheduler_address)))
+    grading.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and grading.is_alive() and not result_files(out):
+        time.sleep(0.02)
+    doomed.close()
+    grading.join(timeout=120)
+    assert not grading.is_alive()
+    assert codes == [2]
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("grader: error: lost the Dask cluster at tcp://127.0.0.1:")
+    first = len(result_files(out))
+    assert 0 < first < total
+
+    assert autograde(submissions, out, "--scheduler", cluster.scheduler_address) == 0
+    assert f"kept {first} already graded" in capsys.readouterr().out
+    assert same_grades(out, graded_here)
+    assert len(result_files(out)) == total
