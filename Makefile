@@ -60,7 +60,7 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --builder html
 
 test: $(TEST_STAMP) browser sandbox
-	$(BIN)/python -m pytest -n 3 --dist loadgroup --durations=15
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15
 
 # The learner's JupyterLab (settings in jupyter/, installed with the course): chapters open as
 # notebooks, nbgrader's Validate button runs `grader check`, and a terminal finds `grader`

@@ -67,26 +67,26 @@ class DaskEngine:
             from distributed import Client
         except ImportError:
             raise GraderError("--scheduler needs Dask's distributed package (pip install distributed)") from None
-        self.address = scheduler
         try:
             if Path(scheduler).is_file():  # a scheduler file, as `dask scheduler --scheduler-file` writes it
-                self.client = Client(scheduler_file=scheduler, timeout="30s")
+                self.client = Client(scheduler_file=scheduler, timeout="10s")
             else:
-                self.client = Client(scheduler, timeout="30s")
-        except (OSError, TimeoutError) as error:
-            raise GraderError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+                self.client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as error:
+            raise GraderError(f"cannot reach a Dask scheduler at {scheduler}: {error}") from None
         self.name = f"the Dask cluster at {self.client.scheduler.address}"
         self.wait_for_workers_s = wait_for_workers_s
+        self._capacity, self._capacity_asked = 1, float("-inf")
 
     def dashboard(self) -> str | None:
         """The dashboard's address, when the scheduler serves one."""
-        if "dashboard" in self.client.scheduler_info().get("services", {}):
+        if "dashboard" in self.client.scheduler_info(n_workers=0).get("services", {}):
             return self.client.dashboard_link
         return None
 
     def check_workers(self, use_sandbox: bool) -> None:
         """Wait for a first worker; then every worker must be able to sandbox, or nothing is sent."""
-        if not self.client.scheduler_info().get("workers"):
+        if not self.client.nthreads():
             print(f"grader: waiting for the first worker of {self.name}...", flush=True)
             try:
                 self.client.wait_for_workers(1, timeout=self.wait_for_workers_s)
@@ -113,8 +113,11 @@ class DaskEngine:
                               f"({len(refusing)} of {len(answers)} workers refuse)")
 
     def capacity(self) -> int:
-        workers = self.client.scheduler_info().get("workers", {})
-        return max(1, sum(w.get("nthreads", 1) for w in workers.values()))
+        """Threads of all workers (asked again every few seconds: workers come and go)."""
+        if time.monotonic() - self._capacity_asked > 5:
+            self._capacity = max(1, sum(self.client.nthreads().values()))
+            self._capacity_asked = time.monotonic()
+        return self._capacity
 
     def share(self, data):
         # Held by the cluster as the result of a task that returns it: a worker that dies with it loses nothing,
