@@ -94,9 +94,9 @@ class DaskEngine:
                 raise GraderError(f"no worker joined {self.name} within {self.wait_for_workers_s:g} s") from None
         if not use_sandbox:
             return
-        from .work import sandbox_here
-
         from distributed.comm import CommClosedError
+
+        from .work import sandbox_here
 
         answers = self.client.run(sandbox_here, on_error="return")
         for worker, answer in sorted(answers.items()):
