@@ -3,8 +3,8 @@
 The site is built once into a temporary folder, served on 127.0.0.1, and every
 page of _toc.yml is opened: it must load, log no error, show its images, its
 math (rendered offline by the MathJax the project ships) and its code outputs,
-and link only to pages that exist. Search must work. A full-page screenshot (JPEG) of
-each page goes to test-output/screenshots/ for a human to look at.
+and link only to pages that exist. Search must work. A screenshot (JPEG) of the top
+of each page, up to SCREENSHOT_HEIGHT pixels, goes to test-output/screenshots/ for a human to look at.
 
 Chromium comes from Debian's packages (`make browser`, which `make test` runs);
 Playwright's own browser downloads (`playwright install`) are never used.
@@ -34,6 +34,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}  # a current phone, in CSS pixels
+SCREENSHOT_HEIGHT = 5000  # pixels of each page kept in test-output/screenshots/
 # The background-networking flags stop Chromium from calling Google services
 # (which, offline, floods the log with refused connections).
 CHROMIUM_ARGS = [
@@ -303,9 +304,11 @@ def test_page_in_browser(browser, server, entry):
             elif (status := http_status(target)) != 200:
                 problems.append(f"link {href!r} -> HTTP {status}")
 
-        # JPEG: a chapter's full-page PNG takes seconds to encode, and these are for a human's eye only.
+        # For a human's eye only, so kept cheap: JPEG (a chapter's full-page PNG takes seconds to encode), and at
+        # most the first SCREENSHOT_HEIGHT pixels (a whole chapter, ~25,000 px, takes ~1.5 s to render; this ~0.4 s).
+        height = min(SCREENSHOT_HEIGHT, page.evaluate("document.documentElement.scrollHeight"))
         page.screenshot(path=str(SCREENSHOTS / f"{entry.replace('/', '__')}.jpg"), full_page=True, type="jpeg",
-                        quality=70)
+                        quality=70, clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": height})
         problems = visit.problems() + problems
         assert not problems, f"{path}:\n  " + "\n  ".join(problems)
     finally:
