@@ -13,11 +13,19 @@ Each `# %% <grade_id>` section replaces that solution cell of the released
 notebook; solution cells it does not mention get the instructor's solution,
 so a wrong submission plants exactly one mistake.  Where a cell defines
 several things, `# %% <grade_id> <name>` replaces only the top-level function
-or class `<name>` of the instructor's answer in that cell:
+or class `<name>` of the instructor's answer in that cell, and
+`# %% <grade_id> <Class>.<method>` only that method of the class (written as
+it stands in the class, or unindented):
 
     # %% hybrid-stack attention_step
     def attention_step(layer, x_t, cache):
-        ...  Files named correct_*.py
+        ...
+
+    # %% causal-self-attention CausalSelfAttention.forward
+    def forward(self, x):
+        ...
+
+Files named correct_*.py
 must score full marks; wrong_*.py must score below full, failing at least
 the tests listed after `# fails:`.
 """
@@ -27,6 +35,7 @@ from __future__ import annotations
 import ast
 import copy
 import re
+import textwrap
 
 import nbformat
 from dataclasses import dataclass
@@ -36,7 +45,7 @@ from . import GraderError
 from .course import Course
 from .notebooks import nbgrader_meta, read_notebook, solution_cells
 
-SECTION = re.compile(r"^# %% (?P<grade_id>[\w-]+(?: [A-Za-z_]\w*)?)\s*$", re.MULTILINE)
+SECTION = re.compile(r"^# %% (?P<grade_id>[\w-]+(?: [A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)?)\s*$", re.MULTILINE)
 FAILS = re.compile(r"^# fails:(?P<names>.*)$", re.MULTILINE)
 
 
@@ -59,7 +68,9 @@ def parse(path: Path) -> PlantedSubmission:
     text = path.read_text()
     parts = SECTION.split(text)
     # split() gives [preamble, header1, body1, header2, body2, ...]; a header is "grade_id" or "grade_id name"
-    sections = {header: body.strip() + "\n" for header, body in zip(parts[1::2], parts[2::2])}
+    # Blank lines around a body go; the indentation of its first line stays (a method is written indented).
+    sections = {header: re.sub(r"\A(?:[ \t]*\n)+", "", body).rstrip() + "\n"
+                for header, body in zip(parts[1::2], parts[2::2])}
     if not sections:
         raise GraderError(f"{path}: no '# %% <grade_id>' sections")
     fails = FAILS.search(parts[0])
@@ -108,14 +119,25 @@ def answered_notebook(course: Course, assignment: str, answers: dict[str, str] |
 
 
 def replace_definition(code: str, name: str, replacement: str) -> str:
-    """`code` with its top-level function or class `name` (decorators included) replaced by `replacement`."""
-    found = [node for node in ast.parse(code).body
+    """`code` with its top-level function or class `name` (decorators included) replaced by `replacement`.
+
+    A dotted `name`, `Class.method`, replaces only that method of the top-level class, at the method's indentation.
+    """
+    scope, nodes = "top-level", ast.parse(code).body
+    *outer, name = name.split(".")
+    if outer:
+        classes = [node for node in nodes if isinstance(node, ast.ClassDef) and node.name == outer[0]]
+        if not classes:
+            raise GraderError(f"no top-level class {outer[0]!r} in that solution cell")
+        scope, nodes = f"{outer[0]}'s", classes[0].body
+    found = [node for node in nodes
              if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name]
     if not found:
-        raise GraderError(f"no top-level definition {name!r} in that solution cell")
+        raise GraderError(f"no {scope} definition {name!r} in that solution cell")
     node, lines = found[0], code.splitlines()
     start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
-    return "\n".join(lines[:start] + replacement.rstrip("\n").splitlines() + lines[node.end_lineno:]) + "\n"
+    replacement = textwrap.indent(textwrap.dedent(replacement.rstrip("\n")), " " * node.col_offset)
+    return "\n".join(lines[:start] + replacement.splitlines() + lines[node.end_lineno:]) + "\n"
 
 
 def planted_answers(course: Course, assignment: str, planted: PlantedSubmission) -> dict[str, dict[str, str]]:

@@ -77,3 +77,18 @@ def test_every_test_is_named_by_a_planted_wrong_answer(course, assignment):
     tests = set(grade_cells(read_notebook(course.notebook(assignment))))
     named = {name for p in planted_submissions(course, assignment) if not p.should_pass for name in p.must_fail}
     assert tests <= named, f"no planted wrong answer names {sorted(tests - named)}"
+
+
+def test_a_planted_section_replaces_one_function_class_or_method():
+    """`# %% <grade_id> <name>` swaps one top-level definition, `<Class>.<method>` one method, indented or not."""
+    from grader.planted import replace_definition
+
+    code = "class A:\n    '''doc'''\n\n    def f(self):\n        return 1\n\n    def g(self):\n        return 2\n\n\ndef h():\n    return 3\n"
+    indented = replace_definition(code, "A.f", "    def f(self):\n        return 10\n")
+    assert indented == code.replace("return 1\n", "return 10\n")
+    assert replace_definition(code, "A.f", "def f(self):\n    return 10\n") == indented
+    assert replace_definition(code, "h", "def h():\n    return 30\n") == code.replace("return 3\n", "return 30\n")
+    with pytest.raises(Exception, match="no A's definition 'z'"):
+        replace_definition(code, "A.z", "def z(self):\n    pass\n")
+    with pytest.raises(Exception, match="no top-level class 'B'"):
+        replace_definition(code, "B.f", "def f(self):\n    pass\n")

@@ -1,17 +1,7 @@
 """Forgets the causal mask: every position attends to the whole sequence."""
 # fails: test-attention-reference test-attention-causal
 
-# %% causal-self-attention
-class CausalSelfAttention(nn.Module):
-    def __init__(self, d_model, n_heads):
-        super().__init__()
-        if d_model % n_heads != 0:
-            raise ValueError(f"d_model={d_model} is not divisible by n_heads={n_heads}")
-        self.d_model = d_model
-        self.n_heads = n_heads
-        self.qkv = nn.Linear(d_model, 3 * d_model)
-        self.out = nn.Linear(d_model, d_model)
-
+# %% causal-self-attention CausalSelfAttention.forward
     def forward(self, x):
         B, T, C = x.shape
         q, k, v = self.qkv(x).split(self.d_model, dim=-1)
