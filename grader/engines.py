@@ -62,7 +62,7 @@ class LocalEngine:
 class DaskEngine:
     """The workers of a running Dask cluster, reached through its scheduler."""
 
-    def __init__(self, scheduler: str, wait_for_workers_s: float | None = None):
+    def __init__(self, scheduler: str):
         try:
             from distributed import Client
         except ImportError:
@@ -75,7 +75,6 @@ class DaskEngine:
         except (OSError, TimeoutError, ValueError) as error:
             raise GraderError(f"cannot reach a Dask scheduler at {scheduler}: {error}") from None
         self.name = f"the Dask cluster at {self.client.scheduler.address}"
-        self.wait_for_workers_s = wait_for_workers_s
         self._capacity, self._capacity_asked = 1, float("-inf")
 
     def dashboard(self) -> str | None:
@@ -88,10 +87,7 @@ class DaskEngine:
         """Wait for a first worker; then every worker must be able to sandbox, or nothing is sent."""
         if not self.client.nthreads():
             print(f"grader: waiting for the first worker of {self.name}...", flush=True)
-            try:
-                self.client.wait_for_workers(1, timeout=self.wait_for_workers_s)
-            except TimeoutError:
-                raise GraderError(f"no worker joined {self.name} within {self.wait_for_workers_s:g} s") from None
+            self.client.wait_for_workers(1)  # on a batch system, workers start when their jobs do
         if not use_sandbox:
             return
         from distributed.comm import CommClosedError
