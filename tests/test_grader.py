@@ -223,3 +223,22 @@ def test_check_without_a_sandbox_grades_the_same(course):
 
     outcome = check_notebook(course, course.notebook("10-hybrids"), use_sandbox=False)
     assert format_report(outcome)[-1] == "score: 10 / 10"
+
+
+def test_the_gradebook_schema_version_is_what_nbgrader_asks_alembic_for():
+    """prepare_nbgrader answers nbgrader's `alembic heads` question in-process: the same revision."""
+    from nbgrader.dbutil import _temp_alembic_ini
+
+    from grader.workspace import alembic_head
+
+    alembic = Path(sys.executable).parent / "alembic"
+    with _temp_alembic_ini("sqlite:////tmp/gradebook.db") as ini:
+        printed = subprocess.check_output([str(alembic), "-c", ini, "heads"], text=True)
+    assert alembic_head() == printed.split()[0]
+
+
+def test_grader_processes_skip_the_slow_iri_format_checker():
+    """Importing the grader keeps jsonschema from building rfc3987_syntax's parsers (about 1 s a process)."""
+    code = "import grader, nbformat, sys; print(sys.modules.get('rfc3987_syntax'))"
+    printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert printed.strip() == "None"
