@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: help venv browser sandbox book test lab lab-instructor release verify bench clean
+.PHONY: help venv browser sandbox book test lab lab-instructor release verify bench record clean
 
 help:
 	@echo "make book    set up .venv and build the site into _build/html"
@@ -19,6 +19,7 @@ help:
 	@echo "make release regenerate exercises/ from solutions/"
 	@echo "make verify  check every exercise against its solution and planted wrong submissions"
 	@echo "make bench   print benchmark ratios (speed targets are checked here, not in tests)"
+	@echo "make record  run the chapters' headline experiments over 5 seeds, offline (CHAPTERS=\"05 09\" for some)"
 
 # Re-install whenever pyproject.toml or the JupyterLab settings change.
 $(STAMP): pyproject.toml $(wildcard jupyter/*.json)
@@ -85,6 +86,11 @@ verify: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The multi-seed versions of the chapters' headline experiments, too slow for the build: each chapter
+# runs with COURSE_RECORD=1 and writes book/data/seed-records/*.json, which the book shows beside its live run.
+record: $(STAMP)
+	$(BIN)/python -m coursekit.records $(CHAPTERS)
 
 clean:
 	rm -rf _build

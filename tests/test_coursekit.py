@@ -185,3 +185,31 @@ def test_gpu_bench_mixers_compute_the_right_thing():
         h = a[..., t, :] * h + b[..., t, :]
         expected.append(h)
     torch.testing.assert_close(gpu_bench.scan_linear_recurrence(a, b), torch.stack(expected, dim=-2))
+
+
+def test_a_seed_record_is_labelled_and_refused_when_its_configuration_changed(tmp_path, monkeypatch):
+    from coursekit import records
+
+    config = {"steps": 400, "learning_rate": 0.01}
+    path = records.save("99-toy", config, {0: {"loss": 1.5}, 1: {"loss": 1.25}}, folder=tmp_path)
+    assert path == tmp_path / "99-toy.json"
+    monkeypatch.setenv("COURSE_SEED_RECORDS", str(tmp_path))
+    record = records.load("99-toy", config)
+    assert records.per_seed(record, "loss") == [1.5, 1.25]
+    assert records.label(record).startswith(f"recorded {record['date']} on ")
+    assert "seeds 0-1 (2 runs)" in records.label(record) and "torch " in records.label(record)
+    assert records.load("99-toy", {**config, "steps": 800}) is None  # an edited experiment shows no stale spread
+    assert records.load("99-other", config) is None
+    assert records.spread([1.0, 2.0, 3.0]) == "mean 2 (range 1 to 3)"
+    assert records.within(3.4, [1.0, 3.0], margin=0.5) and not records.within(3.6, [1.0, 3.0], margin=0.5)
+
+
+def test_the_book_runs_one_seed_and_make_record_runs_five(monkeypatch):
+    from coursekit import records
+
+    monkeypatch.delenv("COURSE_RECORD", raising=False)
+    assert records.seeds() == (0,) and not records.recording()
+    monkeypatch.setenv("COURSE_RECORD", "1")
+    assert records.seeds() == records.RECORD_SEEDS and len(records.RECORD_SEEDS) >= 3
+    chapters = records.SEED_RECORDS_DIR.parent.parent.parent / "chapters"
+    assert "09-state-space-models.md" in [p.name for p in records.chapters_with_records(chapters)]

@@ -13,6 +13,7 @@ Playwright's own browser downloads (`playwright install`) are never used.
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import re
 import shutil
@@ -379,3 +380,19 @@ def test_every_chapter_says_how_to_run_it_and_links_its_exercises(site, entry):
     linked = set(re.findall(rf"href='{re.escape(repository)}/blob/[\w.-]+/(exercises/[\w./-]+\.ipynb)'", page))
     assert named <= linked, f"exercise paths not linked to the repository: {sorted(named - linked)}"
     assert all((ROOT / path).exists() for path in linked)
+
+
+def test_every_seed_record_is_shown_in_its_chapter(site):
+    """Each committed seed record (make record) appears, with its label, on the page of the chapter that made it."""
+    import json
+
+    from coursekit import records
+
+    saved = sorted(records.SEED_RECORDS_DIR.glob("*.json"))
+    assert saved, "no seed record is committed"
+    for path in saved:
+        record = json.loads(path.read_text())
+        chapter = [c for c in records.chapters_with_records(ROOT / "chapters") if f'"{record["name"]}"' in c.read_text()]
+        assert len(chapter) == 1, f"{path.name}: no chapter (or several) makes this record"
+        text = html.unescape(re.sub(r"<[^>]+>", "", (site / "chapters" / f"{chapter[0].stem}.html").read_text()))
+        assert records.label(record) in text, f"{path.name} is not shown in {chapter[0].name}"
