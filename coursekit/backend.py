@@ -64,6 +64,14 @@ def cpu_name() -> str:
     return f"{model} ({os.cpu_count()} cores)"
 
 
+def library_versions() -> dict:
+    """The Python, NumPy and PyTorch versions, for labelling recorded results."""
+    import numpy
+    import torch
+
+    return {"python": platform.python_version(), "numpy": numpy.__version__, "torch": torch.__version__}
+
+
 def array_backend(prefer_gpu: bool = True) -> ArrayBackend:
     """CuPy on the GPU when usable (and wanted), NumPy on the CPU otherwise."""
     if prefer_gpu:

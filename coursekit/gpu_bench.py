@@ -16,11 +16,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import platform
 import sys
 from pathlib import Path
 
-from .backend import device_name, torch_device
+from .backend import device_name, library_versions, torch_device
 from .hardware import RECORDS_DIR
 from .timing import benchmark
 
@@ -121,10 +120,9 @@ def cnn_step(device, batch=128, repeats=5):
 
 
 def environment(device) -> dict:
-    import numpy
     import torch
 
-    versions = {"python": platform.python_version(), "numpy": numpy.__version__, "torch": torch.__version__}
+    versions = library_versions()
     info = {"device": device_name(device), "versions": versions}
     if device.type == "cuda":
         versions["cuda"] = torch.version.cuda

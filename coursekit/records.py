@@ -17,10 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import platform
 from pathlib import Path
 
-from .backend import cpu_name
+from .backend import cpu_name, library_versions
 
 SEED_RECORDS_DIR = Path(__file__).resolve().parent.parent / "book" / "data" / "seed-records"
 RECORD_SEEDS = (0, 1, 2, 3, 4)
@@ -31,25 +30,13 @@ def recording() -> bool:
     return os.environ.get("COURSE_RECORD") == "1"
 
 
-def seeds(live=(0,)) -> tuple[int, ...]:
-    """The seeds a cell runs: `live` in the book, RECORD_SEEDS while recording."""
-    return RECORD_SEEDS if recording() else tuple(live)
-
-
-def versions() -> dict:
-    import numpy
-    import torch
-
-    return {"python": platform.python_version(), "numpy": numpy.__version__, "torch": torch.__version__}
-
-
 def save(name: str, config: dict, results: dict, folder: Path = SEED_RECORDS_DIR) -> Path:
     """Write one record: `results` maps each seed to what that seed's run gave."""
     record = {
         "name": name,
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
         "machine": cpu_name(),
-        "versions": versions(),
+        "versions": library_versions(),
         "config": config,
         "seeds": sorted(int(seed) for seed in results),
         "results": {str(seed): value for seed, value in results.items()},

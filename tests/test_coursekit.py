@@ -208,8 +208,8 @@ def test_the_book_runs_one_seed_and_make_record_runs_five(monkeypatch):
     from coursekit import records
 
     monkeypatch.delenv("COURSE_RECORD", raising=False)
-    assert records.seeds() == (0,) and not records.recording()
+    assert not records.recording()
     monkeypatch.setenv("COURSE_RECORD", "1")
-    assert records.seeds() == records.RECORD_SEEDS and len(records.RECORD_SEEDS) >= 3
+    assert records.recording() and len(records.RECORD_SEEDS) >= 3
     chapters = records.SEED_RECORDS_DIR.parent.parent.parent / "chapters"
     assert "09-state-space-models.md" in [p.name for p in records.chapters_with_records(chapters)]
