@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: help venv browser sandbox book test lab lab-instructor release verify bench record clean
+.PHONY: help venv browser sandbox book test lab lab-instructor release verify bench record sync clean
 
 help:
 	@echo "make book    set up .venv and build the site into _build/html"
@@ -91,6 +91,11 @@ bench: $(STAMP)
 # runs with COURSE_RECORD=1 and writes book/data/seed-records/*.json, which the book shows beside its live run.
 record: $(STAMP)
 	$(BIN)/python -m coursekit.records $(CHAPTERS)
+
+# Copy the code that later chapters reuse out of the chapter that teaches it (cells whose first line is
+# "# Saved in coursekit/<module>.py: ...") into coursekit/<module>.py; tests/test_shared_code.py checks they agree.
+sync: $(STAMP)
+	$(BIN)/python -m coursekit.sync
 
 clean:
 	rm -rf _build

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .backend import device_name, library_versions, torch_device
 from .hardware import RECORDS_DIR
+from .mixers import naive_attention, scan_linear_recurrence  # written by chapter 08
 from .timing import benchmark
 
 MATMUL_SIZES = (256, 512, 1024, 2048, 4096, 8192)
@@ -51,23 +52,6 @@ def torch_matmul_sweep(device, sizes=MATMUL_SIZES, precisions=("fp32", "tf32", "
             )
     torch.backends.cuda.matmul.allow_tf32 = False
     return results
-
-
-def naive_attention(q, k, v):
-    """softmax(Q K^T / sqrt(d)) V with the full (L, L) score matrix in memory."""
-    scores = q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5
-    return scores.softmax(dim=-1) @ v
-
-
-def scan_linear_recurrence(a, b):
-    """h_t = a_t h_{t-1} + b_t along dim -2, in log2(L) parallel steps (Hillis-Steele)."""
-    a, b = a.clone(), b.clone()
-    offset = 1
-    while offset < a.shape[-2]:
-        b[..., offset:, :] = b[..., offset:, :] + a[..., offset:, :] * b[..., :-offset, :]
-        a[..., offset:, :] = a[..., offset:, :] * a[..., :-offset, :]
-        offset *= 2
-    return b
 
 
 def attention_sweep(device, lengths=SEQUENCE_LENGTHS, heads=8, head_dim=64, repeats=3):

@@ -73,6 +73,33 @@ def _course_support() -> list[Path]:
     return [Path(coursekit.__file__).resolve().parent]
 
 
+# Libraries that would do an exercise's work in one call (05-bpe asks for a byte-pair tokenizer), hidden
+# from graded code however it imports them: the sandbox sees their folders empty.
+SHORTCUT_LIBRARIES = ("tokenizers", "tiktoken", "sentencepiece")
+# coursekit's modules that `make sync` copies out of the chapters hold code that exercises ask for (the
+# Chinchilla split, scans, a training loop): graded code sees them empty; the plumbing stays.
+SYNCED_MARK = "Written by `make sync`"
+
+
+def _hidden_paths() -> list[tuple[str, Path]]:
+    """("dir" or "file", path) for what graded code must not see."""
+    import importlib.util
+
+    hidden = []
+    for name in SHORTCUT_LIBRARIES:
+        try:
+            spec = importlib.util.find_spec(name)  # finds without importing
+        except (ImportError, ValueError):
+            spec = None
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            hidden.append(("dir", Path(folder).resolve()))
+    for support in _course_support():
+        for module in sorted(support.glob("*.py")):
+            if SYNCED_MARK in module.read_text(encoding="utf-8", errors="replace")[:400]:
+                hidden.append(("file", module))
+    return hidden
+
+
 def _parents(mount_point: Path) -> list[str]:
     """bwrap would create a mount point's missing parents as root-only folders: make them 0755."""
     args = []
@@ -127,6 +154,8 @@ def bwrap_prefix(workdir: Path, slot: int) -> list[str]:
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     for root in [*_python_roots(), *_course_support()]:
         args += _parents(root) + ["--ro-bind", str(root), str(root)]
+    for kind, path in _hidden_paths():
+        args += ["--tmpfs", str(path)] if kind == "dir" else ["--ro-bind", "/dev/null", str(path)]
     args += _parents(workdir) + ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
     uid = sandbox_uid(slot)
     if uid is not None:

@@ -242,3 +242,31 @@ def test_grader_processes_skip_the_slow_iri_format_checker():
     code = "import grader, nbformat, sys; print(sys.modules.get('rfc3987_syntax'))"
     printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert printed.strip() == "None"
+
+
+@pytest.mark.skipif(not __import__("grader.sandbox").sandbox.available()[0], reason="no sandbox here")
+def test_graded_code_cannot_import_a_shortcut(tmp_path):
+    """Inside the sandbox the libraries that would do an exercise's work (a byte-pair tokenizer) and the
+    chapter code that `make sync` copies into coursekit (the Chinchilla split, scans, a training loop) are
+    empty; coursekit's plumbing and the course's libraries stay."""
+    from grader import sandbox
+
+    probe = (
+        "import importlib\n"
+        "for name in ('tokenizers', 'tiktoken', 'sentencepiece', 'coursekit.scaling', 'coursekit.training',"
+        " 'coursekit.mixers', 'coursekit.ssm', 'coursekit.text', 'coursekit.memory'):\n"
+        "    try:\n"
+        "        module = importlib.import_module(name)\n"
+        "    except ImportError:\n"
+        "        continue\n"
+        "    public = [n for n in dir(module) if not n.startswith('_')]\n"
+        "    print('visible' if public else 'empty', name)\n"
+        "import coursekit, torch, numpy\n"
+        "print('plumbing', callable(coursekit.benchmark))\n"
+    )
+    run = subprocess.run(
+        sandbox.bwrap_prefix(tmp_path, 0) + [sys.executable, "-c", probe], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert "visible" not in run.stdout, run.stdout
+    assert "plumbing True" in run.stdout
