@@ -49,6 +49,7 @@ from coursekit import hardware
 
 TITLES = {
     "training": "The training loop of chapter 01, used by every later chapter.",
+    "patches": "Chapter 01's crops from the training or the test columns of a photograph.",
     "text": "Chapter 05's character-level text: loading it and cutting it into windows.",
     "scaling": "Chapter 06's Chinchilla law and its compute-optimal split.",
     "mixers": "Chapter 08's sequence mixers: naive attention and a parallel scan.",
