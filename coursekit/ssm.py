@@ -17,6 +17,56 @@ from torch import nn
 from coursekit import hardware
 
 
+def zero_order_hold(delta, A, B):
+    """Exact discretisation of x' = A x + B u for a diagonal A (stored as a
+    vector)."""
+    A_bar = torch.exp(delta * A)
+    # (delta A)^-1 (exp(delta A) - 1) delta B, entry by entry
+    return A_bar, (A_bar - 1) / A * B
+
+
+def mamba_discretisation(delta, A, B):
+    """Mamba's choice: the same A_bar, and B_bar = delta B."""
+    return torch.exp(delta * A), delta * B
+
+
+def ssm_recurrent(u, delta, A, B, C):
+    """y_t = C x_t with x_t = A_bar x_{t-1} + B_bar u_t, one step at a time.
+
+    u: (batch, L, d), d independent channels; delta: (d,); A, B, C: (d, n).
+    Returns (batch, L, d)."""
+    A_bar, B_bar = mamba_discretisation(delta[:, None], A, B)  # (d, n) each
+    x = u.new_zeros(u.shape[0], *A.shape)  # the state: (batch, d, n)
+    ys = []
+    for t in range(u.shape[1]):
+        x = A_bar * x + B_bar * u[:, t, :, None]
+        ys.append((x * C).sum(-1))
+    return torch.stack(ys, dim=1)
+
+
+def ssm_kernel(delta, A, B, C, L):
+    """K_k = C A_bar^k B_bar for k = 0, ..., L-1, per channel: (d, L)."""
+    A_bar, B_bar = mamba_discretisation(delta[:, None], A, B)
+    powers = A_bar[..., None] ** torch.arange(L, device=A.device)  # (d, n, L)
+    return torch.einsum("dn,dnk->dk", C * B_bar, powers)
+
+
+def causal_convolution(u, K):
+    """y_t = sum_k K_k u_{t-k} along axis 1 of u (batch, L, d), with K of shape
+    (d, L), via the FFT."""
+    L = u.shape[1]
+    # zero padding, so that the FFT's circular convolution does not wrap around
+    n_fft = 2 * L
+    spectrum = torch.fft.rfft(u, n=n_fft, dim=1) * torch.fft.rfft(
+        K.T, n=n_fft, dim=0
+    )
+    return torch.fft.irfft(spectrum, n=n_fft, dim=1)[:, :L]
+
+
+def ssm_convolutional(u, delta, A, B, C):
+    return causal_convolution(u, ssm_kernel(delta, A, B, C, u.shape[1]))
+
+
 class MambaBlock(nn.Module):
     """The Mamba block on (batch, L, d_model) inputs; selective=False makes
     delta, B and C learned constants (the time-invariant ablation)."""
@@ -62,8 +112,8 @@ class MambaBlock(nn.Module):
     def selection(self, x):
         """Delta (positive, per channel), B and C: functions of x, or
         constants in the ablation."""
-        if not self.selective:
-            return F.softplus(self.dt_bias).expand_as(x), self.B, self.C
+        if not self.selective:  # one delta per channel: (d_inner,)
+            return F.softplus(self.dt_bias), self.B, self.C
         dt, B, C = self.x_proj(x).split(
             [self.dt_rank, self.d_state, self.d_state], dim=-1
         )
@@ -87,6 +137,10 @@ class MambaBlock(nn.Module):
         # keep the causal part of the convolution
         x = F.silu(self.conv1d(x.transpose(1, 2))[..., :L].transpose(1, 2))
         dt, B, C = self.selection(x)
+        if not self.selective:  # time-invariant: one convolution, as above
+            A = -torch.exp(self.A_log)
+            y = ssm_convolutional(x, dt, A, B, C) + self.D * x
+            return self.out_proj(y * F.silu(z))
         # exp(delta A): (batch, L, d_inner, d_state)
         decay = torch.exp(dt[..., None] * -torch.exp(self.A_log))
         write = self.write(dt, x, B)
