@@ -21,19 +21,25 @@ help:
 	@echo "make bench   print benchmark ratios (speed targets are checked here, not in tests)"
 	@echo "make record  run the chapters' headline experiments over 5 seeds, offline (CHAPTERS=\"05 09\" for some)"
 
-# Re-install whenever pyproject.toml or the JupyterLab settings change.
-$(STAMP): pyproject.toml $(wildcard jupyter/*.json)
+# The course in .venv: $(1) is what pip installs ('.' or, with the test-only packages, '.[test]').
+define install
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e $(1)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
 	$(BIN)/python -m grader.lab >/dev/null  # the course's JupyterLab settings (jupyter/README.md)
+endef
+
+# Re-install whenever pyproject.toml or the JupyterLab settings change.
+$(STAMP): pyproject.toml $(wildcard jupyter/*.json)
+	$(call install,.)
 	touch $(STAMP)
 
-# The test-only packages (pytest, hypothesis, playwright...): the `test` extra, for `make test` only.
-$(TEST_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(TEST_STAMP)
+# The test-only packages (pytest, hypothesis, playwright...): the `test` extra, for `make test` only. On a fresh
+# clone this is the one install (one pip run, not two), and it counts for $(STAMP) too.
+$(TEST_STAMP): pyproject.toml $(wildcard jupyter/*.json)
+	$(call install,'.[test]')
+	touch $(STAMP) $(TEST_STAMP)
 
 venv: $(STAMP)
 
