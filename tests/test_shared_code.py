@@ -8,6 +8,7 @@ repeats six lines of another, and code fits the book's code column.
 """
 
 import ast
+import functools
 import hashlib
 from pathlib import Path
 
@@ -29,6 +30,17 @@ def chapter_cells():
 CELLS = chapter_cells()
 
 
+@functools.cache
+def expected_modules():
+    """What `make sync` would write (reading every chapter takes a second: once per run)."""
+    return sync.expected_modules()
+
+
+@functools.cache
+def saved_cells():
+    return sync.saved_cells()
+
+
 def defined_names(source):
     """Names of the functions and classes a piece of code defines at top level."""
     tree = ast.parse(source)
@@ -36,7 +48,7 @@ def defined_names(source):
 
 
 def test_saved_modules_agree_with_their_chapters():
-    expected = sync.expected_modules()
+    expected = expected_modules()
     assert expected, "no chapter cell is marked '# Saved in coursekit/...'"
     for path, text in expected.items():
         assert path.exists(), f"{path.name} is missing: run `make sync`"
@@ -46,7 +58,7 @@ def test_saved_modules_agree_with_their_chapters():
 def test_every_saved_module_imports():
     import importlib
 
-    for path in sync.expected_modules():
+    for path in expected_modules():
         importlib.import_module(f"coursekit.{path.stem}")
 
 
@@ -54,7 +66,7 @@ def test_saved_cells_only_define():
     # the package runs a saved cell at import: a print or a training run there
     # would run in every chapter that imports it
     allowed = (ast.FunctionDef, ast.ClassDef, ast.Assign, ast.Import, ast.ImportFrom)
-    for module, cells in sync.saved_cells().items():
+    for module, cells in saved_cells().items():
         for chapter, source in cells:
             for node in ast.parse(source).body:
                 assert isinstance(node, allowed), (
