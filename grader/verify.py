@@ -106,8 +106,9 @@ def verify_assignment(course: Course, assignment: str, result: Verification, job
                    f"{len(wrong)} found, {MIN_WRONG} required")
 
 
-def verify(course: Course, assignments: list[str] | None = None) -> Verification:
+def verify(course: Course, assignments: list[str] | None = None, jobs: int | None = None) -> Verification:
+    """Every check of `grader verify`; `jobs` kernels at a time (default: one per CPU)."""
     result = Verification()
     for assignment in assignments or course.assignments():
-        verify_assignment(course, assignment, result)
+        verify_assignment(course, assignment, result, jobs=jobs)
     return result
