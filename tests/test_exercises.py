@@ -32,9 +32,7 @@ def test_every_exercise_is_present():
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_exercise_is_honest(course, assignment):
-    # One kernel at a time: under `make test` xdist already runs a test on each core, and a second kernel here
-    # would take CPU from the other worker's site build, the suite's longest chain.
-    result = verify(course, [assignment], jobs=1)
+    result = verify(course, [assignment])
     failed = [f for f in result.findings if not f.ok]
     assert not failed, "\n".join(f"{f.check} ({f.detail})" for f in failed)
 
