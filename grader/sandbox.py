@@ -97,6 +97,8 @@ def _hidden_paths() -> list[tuple[str, Path]]:
         for module in sorted(support.glob("*.py")):
             if SYNCED_MARK in module.read_text(encoding="utf-8", errors="replace")[:400]:
                 hidden.append(("file", module))
+        if (support / "__pycache__").is_dir():  # compiled copies of the same code, loadable with marshal
+            hidden.append(("dir", support / "__pycache__"))
     return hidden
 
 
