@@ -31,8 +31,8 @@ def setup(device=None, threads=None):
 
 
 def parameter_count(module) -> int:
-    """The number of trainable numbers in a torch module (a tied matrix
-    counts once, as `parameters()` lists it once)."""
+    """The number of numbers in a torch module's parameters, frozen ones
+    included (a tied matrix counts once, as `parameters()` lists it once)."""
     return sum(p.numel() for p in module.parameters())
 
 
